@@ -1,0 +1,283 @@
+"""Load and layer configuration: shipped defaults < profile < user < workspace < --config/CADRE_CONFIG < editor.
+
+Each layer is a plain dict (from TOML or from the editor's JSON); layers are deep-merged, `${ENV}` is
+expanded in strings, and the result is structured into `Config` by one cattrs converter. A bad value
+becomes a `ConfigError` naming the key, the file it came from and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from ..core import CadreError
+from .schema import Config
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped_config"
+PROFILES = ("embedded", "tiny", "ollama", "mlx", "openai-compatible")
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(CadreError):
+    """A configuration value is wrong; the message names the key, the source and what was expected."""
+
+    def __init__(self, message: str, *, key: str = "", source: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.source = source
+
+
+@dataclass
+class Layer:
+    """One configuration source: where it came from and its raw data."""
+
+    source: str
+    data: dict[str, Any]
+
+
+def _converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    return conv
+
+
+CONVERTER = _converter()
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into a one-line ConfigError with the position."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", source=str(path)) from None
+
+
+def expand_env(value: Any, *, env: Mapping[str, str] | None = None) -> Any:
+    """Expand ${VAR} and ${VAR:-default} in every string of a nested structure (seed 002)."""
+    env = os.environ if env is None else env
+    if isinstance(value, str):
+        return _ENV_RE.sub(lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else ""), value)
+    if isinstance(value, dict):
+        return {k: expand_env(v, env=env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, env=env) for v in value]
+    return value
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_FREE_KEYS = {"endpoints", "roles", "patterns", "options", "tasks", "actions", "action_patterns", "jobs_per_role"}
+
+
+def normalise_keys(data: Any, *, _parent: str = "") -> Any:
+    """Accept camelCase from editors (budgetMs -> budget_ms) without touching user-chosen names."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            key = k if _parent in _FREE_KEYS else _CAMEL.sub("_", str(k)).lower()
+            out[key] = normalise_keys(v, _parent=key if _parent not in _FREE_KEYS else "")
+        return out
+    if isinstance(data, list):
+        return [normalise_keys(v, _parent=_parent) for v in data]
+    return data
+
+
+def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge `over` into a copy of `base`: tables merge, everything else (lists included) replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _origin(layers: list[Layer], path: list[str]) -> str:
+    """The last layer that set a key (where the bad value came from)."""
+    for layer in reversed(layers):
+        node: Any = layer.data
+        for part in path:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            return layer.source
+    return layers[-1].source if layers else "<defaults>"
+
+
+def _describe(exc: BaseException, path: list[str]) -> list[tuple[list[str], str]]:
+    """Flatten a cattrs validation error tree into (key path, what was wrong)."""
+    out: list[tuple[list[str], str]] = []
+    if isinstance(exc, ForbiddenExtraKeysError):
+        for k in sorted(exc.extra_fields):
+            out.append((path + [k], "unknown key"))
+        return out
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        for sub in exc.exceptions:
+            note = next((n for n in getattr(sub, "__notes__", []) if hasattr(n, "name") or hasattr(n, "index")), None)
+            step = []
+            if note is not None:
+                step = [str(getattr(note, "name", getattr(note, "index", "")))]
+            out.extend(_describe(sub, path + step))
+        return out
+    if isinstance(exc, KeyError):
+        return [(path + [str(exc.args[0])] if exc.args else path, "required key is missing")]
+    msg = str(exc)
+    if isinstance(exc, ValueError) and "is not" in msg and "one of" not in msg:
+        pass
+    return [(path, _expected(exc))]
+
+
+def _expected(exc: BaseException) -> str:
+    text = str(exc)
+    m = re.search(r"must be ([^.]+)", text)
+    if isinstance(exc, TypeError) and m:
+        return f"expected {m.group(1)}"
+    if "not in literal" in text or "Literal" in text:
+        return text.replace("\n", " ")
+    if isinstance(exc, ValueError) and text.startswith("invalid literal for"):
+        return "expected a number"
+    return text.replace("\n", " ") or type(exc).__name__
+
+
+def structure(layers: list[Layer]) -> Config:
+    """Merge layers and build the typed Config; errors name key, source and expectation."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer.data)
+    merged.pop("include", None)
+    try:
+        cfg = CONVERTER.structure(merged, Config)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
+        problems = _describe(exc, [])
+        key_path, what = problems[0] if problems else ([], str(exc))
+        key = ".".join(key_path)
+        src = _origin(layers, key_path)
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{src}: `{key}`: {what}{more}", key=key, source=src) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"configuration: {exc}") from None
+    check_references(cfg, layers)
+    return cfg
+
+
+def check_references(cfg: Config, layers: list[Layer]) -> None:
+    """Cross-field checks cattrs cannot do: roles name existing endpoints, patterns are valid."""
+    from ..models.roles import KNOWN_ROLES  # local import: models imports config
+
+    for role, names in cfg.roles.items():
+        if role not in KNOWN_ROLES:
+            src = _origin(layers, ["roles", role])
+            raise ConfigError(
+                f"{src}: `roles.{role}`: unknown role (expected one of {', '.join(KNOWN_ROLES)})",
+                key=f"roles.{role}", source=src)
+        for n in names:
+            if n not in cfg.endpoints:
+                src = _origin(layers, ["roles", role])
+                raise ConfigError(
+                    f"{src}: `roles.{role}`: endpoint {n!r} is not defined under [endpoints]",
+                    key=f"roles.{role}", source=src)
+    from ..patterns.registry import validate_patterns
+
+    for name, problem in validate_patterns(cfg):
+        src = _origin(layers, ["patterns", name])
+        raise ConfigError(f"{src}: `patterns.{name}`: {problem}", key=f"patterns.{name}", source=src)
+
+
+def _roles_as_lists(data: dict[str, Any]) -> dict[str, Any]:
+    """Let users write `coding = "ep"` as well as `coding = ["ep", "fallback"]`."""
+    roles = data.get("roles")
+    if isinstance(roles, dict):
+        data = dict(data)
+        data["roles"] = {k: [v] if isinstance(v, str) else v for k, v in roles.items()}
+    return data
+
+
+def file_layer(path: Path) -> Layer:
+    data = _roles_as_lists(normalise_keys(expand_env(read_toml(path))))
+    _resolve_relative_paths(data, path.parent)
+    return Layer(str(path), data)
+
+
+def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
+    """Script paths in a config file are relative to that file, not to wherever the server started."""
+    for ep in (data.get("endpoints") or {}).values():
+        if isinstance(ep, dict) and isinstance(ep.get("script"), str) and not Path(ep["script"]).is_absolute():
+            ep["script"] = str((base / ep["script"]).resolve())
+
+
+def dict_layer(source: str, data: Mapping[str, Any]) -> Layer:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a table/object of settings, got {type(data).__name__}", source=source)
+    return Layer(source, _roles_as_lists(normalise_keys(expand_env(dict(data)))))
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "cadre-lsp" / "config.toml"
+
+
+def profile_layer(name: str, source: str) -> Layer:
+    path = SHIPPED_DIR / "profiles" / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(f"{source}: `profile`: unknown profile {name!r} (expected one of {', '.join(PROFILES)})",
+                          key="profile", source=source)
+    return file_layer(path)
+
+
+def file_layers(workspace: str | Path | None = None, explicit: str | Path | None = None) -> list[Layer]:
+    """The file-based layers in merge order (without the profile, which is inserted by `build`)."""
+    layers = [file_layer(SHIPPED_DIR / "cadre.toml")]
+    user = user_config_path()
+    if user.is_file():
+        layers.append(file_layer(user))
+    if workspace:
+        ws = Path(workspace) / ".cadre.toml"
+        if ws.is_file():
+            layers.append(file_layer(ws))
+    explicit = explicit or os.environ.get("CADRE_CONFIG")
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError(f"--config/CADRE_CONFIG: no such file: {p}", source=str(p))
+        layers.append(file_layer(p))
+    return layers
+
+
+def build(layers: list[Layer]) -> Config:
+    """Insert the chosen profile right after the shipped defaults, then structure."""
+    profile, src = "embedded", "<defaults>"
+    for layer in layers:
+        if "profile" in layer.data:
+            profile, src = layer.data["profile"], layer.source
+    if not isinstance(profile, str):
+        raise ConfigError(f"{src}: `profile`: expected a string", key="profile", source=src)
+    ordered = layers[:1] + [profile_layer(profile, src)] + layers[1:]
+    return structure(ordered)
+
+
+def load_config(workspace: str | Path | None = None, explicit: str | Path | None = None,
+                overrides: Mapping[str, Any] | None = None, override_source: str = "editor settings") -> Config:
+    """The one entry point: every source, layered, checked."""
+    layers = file_layers(workspace, explicit)
+    if overrides:
+        layers.append(dict_layer(override_source, overrides))
+    return build(layers)

@@ -1,0 +1,178 @@
+"""The typed configuration schema: attrs classes, structured by one cattrs converter (see loader.py).
+
+Every field is documented where it is declared; `config/cadre.toml` shows the shipped values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+BackendKind = Literal["openai", "ollama", "mlx", "embedded", "scripted"]
+EditFormat = Literal["rewrite", "tool_calls", "auto"]
+ROLES = ("reasoning", "coding", "validator", "competitor", "judge", "tools", "summarizer")
+
+
+@attrs.define(kw_only=True)
+class EndpointConfig:
+    """One model behind one backend."""
+
+    kind: BackendKind
+    """Which backend speaks to it."""
+    model: str = ""
+    """Model name at the backend (ollama tag, openai model id, mlx path/repo, embedded bundled name or .gguf path)."""
+    base_url: str | None = None
+    """HTTP endpoint for openai/ollama kinds (e.g. http://127.0.0.1:11434)."""
+    api_key: str | None = None
+    """API key (use "${ENV_VAR}" to read it from the environment)."""
+    concurrency: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    """Requests this endpoint serves at once; more wait in a queue."""
+    timeout_s: float = attrs.field(default=180.0, validator=attrs.validators.gt(0))
+    """Whole-request time limit."""
+    retries: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    """Retries on transient errors only (timeouts, 5xx, dropped streams), with exponential backoff."""
+    backoff_s: float = 0.5
+    temperature: float | None = None
+    """Overrides the pattern's temperature for this model."""
+    max_tokens: int | None = None
+    """Upper bound on generated tokens for this model."""
+    edit_format: EditFormat = "auto"
+    """How this model proposes edits: rewrite a block, or emit Edit tool calls (DESIGN.md "Edit formats")."""
+    keep_alive: str | None = None
+    """Ollama keep_alive (e.g. "10m")."""
+    n_ctx: int = 4096
+    """Context window for in-process models (embedded, mlx)."""
+    n_threads: int | None = None
+    """CPU threads for in-process models (default: all cores)."""
+    script: str | None = None
+    """Scripted backend: path of the JSON/JSONL file of recorded exchanges."""
+    latency_s: float = 0.0
+    """Scripted backend: simulated time to first token."""
+    tokens_per_s: float | None = None
+    """Scripted backend: simulated decode speed (None = instant)."""
+    options: dict[str, Any] = attrs.field(factory=dict)
+    """Extra backend options passed through (e.g. ollama `options`, openai `extra_body`)."""
+
+
+@attrs.define(kw_only=True)
+class RoutingRule:
+    """A keyword/regex rule for free-form requests (seed 003)."""
+
+    task_type: str
+    """Task type this rule assigns (e.g. code_generation, explanation)."""
+    keywords: list[str] = attrs.field(factory=list)
+    regex: str | None = None
+
+
+@attrs.define(kw_only=True)
+class TaskRoute:
+    """Where a task type goes."""
+
+    role: str
+    pattern: str = "primary"
+
+
+@attrs.define(kw_only=True)
+class RoutingConfig:
+    rules: list[RoutingRule] = attrs.field(factory=list)
+    tasks: dict[str, TaskRoute] = attrs.field(factory=dict)
+    """Task type -> role and default pattern."""
+    actions: dict[str, str] = attrs.field(factory=dict)
+    """Editor action (explain/implement/fix/review) -> task type."""
+    default_task: str = "general"
+
+
+@attrs.define(kw_only=True)
+class PatternStep:
+    """One step of a custom pattern (seed 004 "custom patterns", seed 001 chains)."""
+
+    kind: Literal["generate", "validate", "judge", "extract_tools", "revise"]
+    role: str = "coding"
+    prompt: str | None = None
+    """Prompt template name (from prompts) or inline template text with {placeholders}."""
+    name: str | None = None
+    until: Literal["pass"] | None = None
+    """For validate/revise loops: repeat the validate->revise pair until the verdict is PASS."""
+    max_rounds: int = 2
+    temperature: float | None = None
+
+
+@attrs.define(kw_only=True)
+class PatternConfig:
+    description: str = ""
+    steps: list[PatternStep] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class ValidatedConfig:
+    rounds: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    """Revise rounds after a FAIL verdict."""
+    check_command: list[str] | None = None
+    """Optional user-configured check run on the edited file copy ({file} is replaced); never model-supplied."""
+    check_timeout_s: float = 30.0
+
+
+@attrs.define(kw_only=True)
+class CompeteConfig:
+    competitors: list[str] = attrs.field(factory=lambda: ["coding", "coding@0.7"])
+    """Competitor roles, optionally `role@temperature`; run concurrently."""
+    judge_role: str = "judge"
+
+
+@attrs.define(kw_only=True)
+class HoverConfig:
+    enabled: bool = True
+    budget_ms: int = attrs.field(default=1500, validator=attrs.validators.ge(0))
+    """Longest a hover waits for the model before returning what is ready."""
+    max_tokens: int = 120
+    role: str = "reasoning"
+
+
+@attrs.define(kw_only=True)
+class ReviewConfig:
+    on_save: bool = False
+    """Re-review changed definitions when a file is saved."""
+    max_findings: int = 20
+
+
+@attrs.define(kw_only=True)
+class EditsConfig:
+    protected: list[str] = attrs.field(factory=lambda: [".git/", ".env", ".cadre.toml"])
+    """Paths (relative to the workspace root; trailing / = directory) a model may never write."""
+    allow_other_files: bool = False
+    """Let a job edit files other than the one it was asked about."""
+
+
+@attrs.define(kw_only=True)
+class GenerationConfig:
+    max_tokens: int = 512
+    temperature: float = 0.2
+    context_tokens: int = attrs.field(default=1200, validator=attrs.validators.ge(64))
+    """Token budget for code context (enclosing + referenced definitions) in prompts."""
+
+
+@attrs.define(kw_only=True)
+class Config:
+    """The whole configuration after layering."""
+
+    profile: str = "embedded"
+    """Shipped profile layered over the defaults: embedded, tiny, ollama, mlx, openai-compatible."""
+    endpoints: dict[str, EndpointConfig] = attrs.field(factory=dict)
+    roles: dict[str, list[str]] = attrs.field(factory=dict)
+    """Role -> endpoint names; the list is the fallback chain, tried in order."""
+    fallback_role: str | None = "reasoning"
+    """When every endpoint of a role fails, try this role's chain (seed 002)."""
+    action_patterns: dict[str, str] = attrs.field(factory=dict)
+    """Default pattern per editor action (explain/implement/fix/review)."""
+    routing: RoutingConfig = attrs.field(factory=RoutingConfig)
+    patterns: dict[str, PatternConfig] = attrs.field(factory=dict)
+    """Custom patterns by name."""
+    validated: ValidatedConfig = attrs.field(factory=ValidatedConfig)
+    compete: CompeteConfig = attrs.field(factory=CompeteConfig)
+    hover: HoverConfig = attrs.field(factory=HoverConfig)
+    review: ReviewConfig = attrs.field(factory=ReviewConfig)
+    edits: EditsConfig = attrs.field(factory=EditsConfig)
+    generation: GenerationConfig = attrs.field(factory=GenerationConfig)
+    jobs_per_role: dict[str, int] = attrs.field(factory=dict)
+    """Concurrent jobs allowed per routed role in the server (default 1 each)."""

@@ -1,0 +1,166 @@
+"""Roles -> endpoints with concurrency limits, timeouts, retries and fallback chains (seed 002).
+
+`ModelPool.chat(role, messages)` is the only way the pipeline talks to models: it picks the role's
+endpoint chain, waits for a slot, applies the endpoint's timeout, retries transient failures with
+backoff, falls back along the chain (then to `fallback_role`), and records stats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..config.schema import ROLES, Config, EndpointConfig
+from .base import ChatBackend, Completion, Health, Message, ModelError, ModelTimeout, TokenCallback
+from .factory import make_backend
+from .stats import EndpointStats
+
+KNOWN_ROLES = ROLES
+
+
+class RoleFailed(ModelError):
+    """Every endpoint that could serve a role failed; the message lists each failure."""
+
+
+class ModelPool:
+    """Owns the backends of one configuration; backends are created lazily on first use."""
+
+    def __init__(self, config: Config, *,
+                 factory: Callable[[str, EndpointConfig], ChatBackend] = make_backend) -> None:
+        self.config = config
+        self._factory = factory
+        self._backends: dict[str, ChatBackend] = {}
+        self._slots = {n: asyncio.Semaphore(ep.concurrency) for n, ep in config.endpoints.items()}
+        self.stats = {n: EndpointStats() for n in config.endpoints}
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def chain(self, role: str) -> list[str]:
+        """Endpoints tried for a role, in order: its own list, then the fallback role's."""
+        names = list(self.config.roles.get(role, []))
+        fb = self.config.fallback_role
+        if fb and fb != role:
+            names += [n for n in self.config.roles.get(fb, []) if n not in names]
+        if not names:
+            raise ModelError(f"role {role!r} has no endpoints (set [roles] {role} = [\"...\"] in the config)")
+        return names
+
+    def endpoint(self, name: str) -> EndpointConfig:
+        return self.config.endpoints[name]
+
+    def model_for(self, role: str) -> str:
+        """The model that would serve a role first (for progress text and status)."""
+        try:
+            return self.config.endpoints[self.chain(role)[0]].model
+        except ModelError:
+            return "?"
+
+    def backend(self, name: str) -> ChatBackend:
+        if name not in self._backends:
+            self._backends[name] = self._factory(name, self.config.endpoints[name])
+        return self._backends[name]
+
+    # -- calls ------------------------------------------------------------------------------------
+    async def chat(self, role: str, messages: list[Message], *, temperature: float | None = None,
+                   max_tokens: int | None = None, schema: dict[str, Any] | None = None,
+                   tools: list[dict[str, Any]] | None = None, stop: list[str] | None = None,
+                   on_token: TokenCallback | None = None, endpoint: str | None = None) -> Completion:
+        """Ask a role (or one named endpoint) for a completion, with retries and fallback."""
+        names = [endpoint] if endpoint else self.chain(role)
+        failures: list[str] = []
+        for i, name in enumerate(names):
+            ep = self.config.endpoints[name]
+            try:
+                result = await self._call_with_retries(name, ep, messages, temperature=temperature,
+                                                       max_tokens=max_tokens, schema=schema, tools=tools,
+                                                       stop=stop, on_token=on_token)
+            except ModelError as exc:
+                failures.append(f"{name}: {exc}")
+                if i + 1 < len(names):
+                    self.stats[name].fallbacks += 1
+                continue
+            result.fell_back_from = [f.split(":", 1)[0] for f in failures]
+            return result
+        detail = "; ".join(failures)
+        raise RoleFailed(f"{role}: all endpoints failed ({detail})" if len(failures) > 1 else detail,
+                         endpoint=names[-1])
+
+    async def _call_with_retries(self, name: str, ep: EndpointConfig, messages: list[Message],
+                                 **kw: Any) -> Completion:
+        stats = self.stats[name]
+        temperature = ep.temperature if ep.temperature is not None else kw.pop("temperature")
+        kw.pop("temperature", None)
+        max_tokens = kw.pop("max_tokens") or self.config.generation.max_tokens
+        if ep.max_tokens:
+            max_tokens = min(max_tokens, ep.max_tokens)
+        if temperature is None:
+            temperature = self.config.generation.temperature
+        attempt = 0
+        while True:
+            slot = self._slots[name]
+            stats.waiting += 1
+            try:
+                await slot.acquire()
+            finally:
+                stats.waiting -= 1
+            stats.running += 1
+            t0 = time.perf_counter()
+            try:
+                result = await asyncio.wait_for(
+                    self.backend(name).chat(messages, temperature=temperature, max_tokens=max_tokens, **kw),
+                    timeout=ep.timeout_s)
+            except asyncio.TimeoutError:
+                err: ModelError = ModelTimeout(f"timed out after {ep.timeout_s:g}s", endpoint=name)
+            except ModelError as exc:
+                err = exc
+            else:
+                seconds = time.perf_counter() - t0
+                u = result.usage
+                stats.record(seconds, u.prompt_tokens, u.completion_tokens, u.cached_tokens,
+                             result.timings.tokens_per_s)
+                result.endpoint = result.endpoint or name
+                result.model = result.model or ep.model
+                if not result.timings.total_s:
+                    result.timings.total_s = seconds
+                return result
+            finally:
+                stats.running -= 1
+                slot.release()
+            stats.failures += 1
+            if not err.transient or attempt >= ep.retries:
+                raise err
+            attempt += 1
+            stats.retries += 1
+            await asyncio.sleep(ep.backoff_s * (2 ** (attempt - 1)))
+
+    # -- reporting --------------------------------------------------------------------------------
+    def stats_dict(self) -> dict[str, dict[str, Any]]:
+        return {n: {"model": self.config.endpoints[n].model, **s.as_dict()} for n, s in self.stats.items()}
+
+    def roles_dict(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for role in sorted(self.config.roles):
+            names = self.config.roles[role]
+            out[role] = {"endpoints": names, "model": self.config.endpoints[names[0]].model if names else "?"}
+        return out
+
+    async def health(self, probe: bool = False) -> list[Health]:
+        """Health of every endpoint any role uses."""
+        used = sorted({n for names in self.config.roles.values() for n in names})
+        results: list[Health] = []
+        for name in used:
+            try:
+                results.append(await self.backend(name).health(probe=probe))
+            except ModelError as exc:
+                results.append(Health(endpoint=name, ok=False, reachable=False, model_present=False,
+                                      detail=str(exc)))
+        return results
+
+    async def aclose(self) -> None:
+        for b in self._backends.values():
+            try:
+                await b.aclose()
+            except Exception:  # noqa: BLE001 - closing must not mask the real outcome
+                pass
+        self._backends.clear()
