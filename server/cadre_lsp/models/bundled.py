@@ -144,7 +144,6 @@ def part_paths(model: BundledModel) -> list[Path]:
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (POSIX flock / Windows msvcrt) for the duration of the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as fh:
         try:
             import fcntl
@@ -236,6 +235,7 @@ def ensure_model(name: str, *, progress: ProgressCallback | None = None) -> Path
     if _stamp_ok(target, model):
         return target
     parts = part_paths(model)  # fail fast with the hint before taking the lock
+    target.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(target.with_name(target.name + ".lock")):
         if _stamp_ok(target, model):  # another process finished while we waited
             return target
