@@ -57,6 +57,27 @@ class Engine:
                                      model=self.pool.model_for(r.role)))
         return await run_pattern(self, request, r, progress)
 
+    async def hover_text(self, request: Request) -> str:
+        """A one- or two-sentence explanation of the definition enclosing the cursor (for hover)."""
+        from .core import Route
+        from .patterns import prompts
+        from .patterns.job import PatternJob
+        from .patterns.produce import build_target, explain
+
+        if not request.language:
+            from .context import language_for
+
+            request.language = language_for(request.path)
+        hover = self.config.hover
+        r = Route(task_type="explanation", role=hover.role, pattern="primary", why="hover")
+        job = PatternJob(engine=self, request=request, route=r, progress=no_progress,
+                         target=build_target(self, request))
+        cand = await explain(job, hover.role, template=prompts.HOVER, max_tokens=hover.max_tokens,
+                             step="hover", temperature=0.0)
+        if cand.error:
+            raise CadreError(cand.error)
+        return cand.text
+
     async def aclose(self) -> None:
         await self.pool.aclose()
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from .config.schema import Config
 from .core import CadreError, Request, Route
-
-BUILTIN_PATTERNS = ("primary", "tools", "hybrid", "validated", "compete", "auto")
+from .patterns.validation import BUILTIN_PATTERNS
 
 
 @dataclass

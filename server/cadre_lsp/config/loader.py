@@ -49,7 +49,21 @@ class Layer:
 
 
 def _converter() -> cattrs.Converter:
+    """Strict scalars: TOML and JSON have real types, so "fast" is not an int and "maybe" not a bool."""
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def strict(tp: type, ok: Any, convert: Any = None) -> None:
+        def hook(value: Any, _t: Any) -> Any:
+            if not ok(value):
+                raise TypeError(f"got {type(value).__name__} {value!r}")
+            return convert(value) if convert else value
+
+        conv.register_structure_hook(tp, hook)
+
+    strict(bool, lambda v: isinstance(v, bool))
+    strict(int, lambda v: isinstance(v, int) and not isinstance(v, bool))
+    strict(float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), float)
+    strict(str, lambda v: isinstance(v, str))
     return conv
 
 
@@ -123,39 +137,36 @@ def _origin(layers: list[Layer], path: list[str]) -> str:
     return layers[-1].source if layers else "<defaults>"
 
 
-def _describe(exc: BaseException, path: list[str]) -> list[tuple[list[str], str]]:
+def _type_name(tp: Any) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list",
+             dict: "a table"}
+    return names.get(tp, str(tp).replace("typing.", ""))
+
+
+def _describe(exc: BaseException, path: list[str], tp: Any = None) -> list[tuple[list[str], str]]:
     """Flatten a cattrs validation error tree into (key path, what was wrong)."""
-    out: list[tuple[list[str], str]] = []
     if isinstance(exc, ForbiddenExtraKeysError):
-        for k in sorted(exc.extra_fields):
-            out.append((path + [k], "unknown key"))
-        return out
+        return [([*path, k], "unknown key") for k in sorted(exc.extra_fields)]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        out: list[tuple[list[str], str]] = []
         for sub in exc.exceptions:
-            note = next((n for n in getattr(sub, "__notes__", []) if hasattr(n, "name") or hasattr(n, "index")), None)
-            step = []
-            if note is not None:
-                step = [str(getattr(note, "name", getattr(note, "index", "")))]
-            out.extend(_describe(sub, path + step))
+            note = next((n for n in getattr(sub, "__notes__", []) if hasattr(n, "name") or hasattr(n, "index")),
+                        None)
+            step = [str(getattr(note, "name", getattr(note, "index", "")))] if note is not None else []
+            out.extend(_describe(sub, path + step, getattr(note, "type", None)))
         return out
     if isinstance(exc, KeyError):
-        return [(path + [str(exc.args[0])] if exc.args else path, "required key is missing")]
-    msg = str(exc)
-    if isinstance(exc, ValueError) and "is not" in msg and "one of" not in msg:
-        pass
-    return [(path, _expected(exc))]
-
-
-def _expected(exc: BaseException) -> str:
-    text = str(exc)
-    m = re.search(r"must be ([^.]+)", text)
-    if isinstance(exc, TypeError) and m:
-        return f"expected {m.group(1)}"
-    if "not in literal" in text or "Literal" in text:
-        return text.replace("\n", " ")
-    if isinstance(exc, ValueError) and text.startswith("invalid literal for"):
-        return "expected a number"
-    return text.replace("\n", " ") or type(exc).__name__
+        return [([*path, str(exc.args[0])] if exc.args else path, "required key is missing")]
+    text = " ".join(str(exc).split())
+    m = re.match(r"'(\w+)' must be (.*)", text)
+    if m:  # an attrs validator on a field of the class at `path`
+        return [([*path, m.group(1)], f"must be {m.group(2)}")]
+    lit = re.match(r"(.*) not in literal .*Literal\[(.*)\]", text)
+    if lit:
+        return [(path, f"{lit.group(1)!r} is not one of {lit.group(2)}")]
+    if tp is not None:
+        return [(path, f"expected {_type_name(tp)}, {text}")]
+    return [(path, text or type(exc).__name__)]
 
 
 def structure(layers: list[Layer]) -> Config:
@@ -195,7 +206,7 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
                 raise ConfigError(
                     f"{src}: `roles.{role}`: endpoint {n!r} is not defined under [endpoints]",
                     key=f"roles.{role}", source=src)
-    from ..patterns.registry import validate_patterns
+    from ..patterns.validation import validate_patterns
 
     for name, problem in validate_patterns(cfg):
         src = _origin(layers, ["patterns", name])

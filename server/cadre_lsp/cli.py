@@ -1,0 +1,243 @@
+"""The `cadre-lsp` command: serve (the language server), run (one job from the shell), doctor, models.
+
+`run` drives the very pipeline the server uses, with progress on stderr (rich) and the result on
+stdout: markdown for explain, a unified diff for implement/fix (`--apply` writes it), findings for
+review. User errors print one line and exit 2; a job that produced nothing usable exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .core import ACTIONS, CadreError, ProgressEvent, Result
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cadre-lsp", description=__doc__.split("\n")[0])
+    p.add_argument("--version", action="version", version=f"cadre-lsp {__import__('cadre_lsp').__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("serve", help="run the language server (stdio by default)")
+    s.add_argument("--stdio", action="store_true", help="speak LSP on stdin/stdout (the default)")
+    s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    s.add_argument("--config", metavar="FILE", help="extra config file layered over the others")
+
+    r = sub.add_parser("run", help="run one action on a file and print the result")
+    r.add_argument("action", choices=ACTIONS)
+    r.add_argument("target", metavar="PATH[:LINE[-LINE]]", help="file and optional 1-based line range")
+    r.add_argument("--pattern", help="primary, tools, hybrid, validated, compete, auto or a custom pattern")
+    r.add_argument("--instruction", "-m", default="", help="free-form instruction for the model")
+    r.add_argument("--config", metavar="FILE", help="extra config file layered over the others")
+    r.add_argument("--workspace", metavar="DIR", help="workspace root (default: the file's git root or dir)")
+    r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.add_argument("--apply", action="store_true", help="write implement/fix edits to the file")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    d = sub.add_parser("doctor", help="check every configured model: reachable, present, speed")
+    d.add_argument("--config", metavar="FILE")
+    d.add_argument("--workspace", metavar="DIR")
+    d.add_argument("--no-probe", action="store_true", help="skip the one-token generation probe")
+
+    m = sub.add_parser("models", help="list configured models; `models prepare` readies embedded ones")
+    m.add_argument("what", nargs="?", choices=["list", "prepare"], default="list")
+    m.add_argument("--config", metavar="FILE")
+    m.add_argument("--workspace", metavar="DIR")
+    return p
+
+
+def _workspace_for(path: str, given: str | None) -> str:
+    if given:
+        return str(Path(given).resolve())
+    p = Path(path.rsplit(":", 1)[0] if not Path(path).exists() else path).resolve()
+    start = p if p.is_dir() else p.parent
+    for d in (start, *start.parents):
+        if (d / ".git").exists() or (d / ".cadre.toml").is_file():
+            return str(d)
+    return str(start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.cmd == "serve":
+            from .lsp.server import serve
+
+            return serve(tcp=args.tcp, config_path=args.config)
+        if args.cmd == "run":
+            return asyncio.run(_run(args))
+        if args.cmd == "doctor":
+            return asyncio.run(_doctor(args))
+        if args.cmd == "models":
+            return _models(args)
+    except CadreError as exc:
+        print(f"cadre-lsp: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cadre-lsp: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+# -- run ----------------------------------------------------------------------------------------------
+
+async def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .config import load_config
+    from .edits import unified_diff
+    from .pipeline import Engine, read_request
+
+    err = Console(stderr=True, highlight=False)
+    workspace = _workspace_for(args.target, args.workspace)
+    config = load_config(workspace, args.config)
+    request = read_request(args.action, args.target, pattern=args.pattern, instruction=args.instruction,
+                           workspace_root=workspace)
+    engine = Engine(config, workspace_root=workspace)
+    try:
+        _prepare_embedded(config, err, quiet=args.quiet)
+        if args.quiet:
+            result = await engine.run(request)
+        else:
+            with err.status("starting…", spinner="dots") as status:
+                async def progress(ev: ProgressEvent) -> None:
+                    status.update(ev.message)
+                    if ev.step and ev.tokens_per_s is None:
+                        err.print(f"[dim]·[/dim] {ev.message}")
+
+                result = await engine.run(request, progress)
+    finally:
+        await engine.aclose()
+    if args.json:
+        print(json.dumps(_result_json(result), indent=2))
+    else:
+        _print_result(result, request.path, unified_diff)
+    if not args.quiet or result.error:
+        err.print(f"[bold]{'✗' if result.error else '✓'}[/bold] {result.summary}")
+    if result.error:
+        return 1
+    if args.apply and result.edits:
+        for edit in result.edits:
+            current = Path(edit.path).read_text(encoding="utf-8")
+            if current != edit.base_text:
+                raise CadreError(f"{edit.path} changed while the job ran; not applied")
+            Path(edit.path).write_text(edit.apply(), encoding="utf-8", newline="")
+            err.print(f"applied to {edit.path}")
+    return 0
+
+
+def _print_result(result: Result, path: str, unified_diff: Any) -> None:
+    if result.error:
+        if result.text:
+            print(result.text)
+        return
+    if result.edits:
+        for edit in result.edits:
+            sys.stdout.write(unified_diff(edit, Path(edit.path).name))
+    elif result.action == "review":
+        name = Path(path).name
+        if not result.findings:
+            print(f"{name}: no findings")
+        for f in result.findings:
+            lines = f"{f.start_line + 1}" + (f"-{f.end_line + 1}" if f.end_line != f.start_line else "")
+            print(f"{name}:{lines}: {f.severity}: {f.message}")
+            if f.suggestion:
+                print(f"    suggestion: {f.suggestion}")
+    else:
+        print(result.text)
+
+
+def _result_json(result: Result) -> dict[str, Any]:
+    data = asdict(result)
+    for edit in data["edits"]:
+        edit.pop("base_text", None)
+    return data
+
+
+def _prepare_embedded(config: Any, console: Any, *, quiet: bool) -> None:
+    """Join bundled model parts once, with a progress bar, before the first job needs them."""
+    names = sorted({ep.model for ep in config.endpoints.values() if ep.kind == "embedded"})
+    if not names:
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .models.bundled import BUNDLED, ensure_model, model_status
+
+    todo = [n for n in names if n in BUNDLED and not model_status(n).get("verified")]
+    if not todo:
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
+        for name in todo:
+            task = bar.add_task(f"preparing {name}", total=BUNDLED[name].size)
+            ensure_model(name, progress=lambda done, total, t=task: bar.update(t, completed=done, total=total))
+
+
+# -- doctor / models ----------------------------------------------------------------------------------
+
+async def _doctor(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .config import load_config
+    from .models.roles import ModelPool
+
+    console = Console()
+    config = load_config(args.workspace or ".", args.config)
+    _prepare_embedded(config, Console(stderr=True), quiet=False)
+    pool = ModelPool(config)
+    try:
+        health = await pool.health(probe=not args.no_probe)
+    finally:
+        await pool.aclose()
+    roles_of: dict[str, list[str]] = {}
+    for role, names in config.roles.items():
+        for n in names:
+            roles_of.setdefault(n, []).append(role)
+    table = Table(title=f"cadre-lsp doctor (profile: {config.profile})")
+    for col in ("endpoint", "kind", "model", "roles", "ok", "probe", "tok/s", "detail"):
+        table.add_column(col)
+    bad = 0
+    for h in health:
+        ep = config.endpoints[h.endpoint]
+        bad += not h.ok
+        table.add_row(h.endpoint, ep.kind, ep.model, ", ".join(roles_of.get(h.endpoint, [])),
+                      "[green]yes[/green]" if h.ok else "[red]NO[/red]",
+                      f"{h.probe_s:.2f}s" if h.probe_s is not None else "-",
+                      f"{h.tokens_per_s:.1f}" if h.tokens_per_s else "-",
+                      (h.detail + (f" — {h.hint}" if h.hint else ""))[:90])
+    console.print(table)
+    if bad:
+        console.print(f"[red]{bad} endpoint(s) unhealthy.[/red] Fix the hints above, or pick another profile "
+                      "(`profile = \"embedded\"` in ~/.config/cadre-lsp/config.toml).")
+        return 1
+    console.print("[green]all endpoints healthy[/green]")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .config import load_config
+    from .models.bundled import BUNDLED, model_status
+
+    console = Console()
+    config = load_config(args.workspace or ".", args.config)
+    if args.what == "prepare":
+        _prepare_embedded(config, Console(stderr=True), quiet=False)
+    for name, ep in sorted(config.endpoints.items()):
+        line = f"{name:12} {ep.kind:9} {ep.model}"
+        if ep.kind == "embedded" and (ep.model in BUNDLED or ep.model.endswith(".gguf")):
+            st = model_status(ep.model)
+            line += "  [" + ("ready" if st.get("cached") else st.get("hint") or "not prepared") + "]"
+        console.print(line, highlight=False)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
