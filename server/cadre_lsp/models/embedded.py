@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 _Post = Callable[[tuple[str, Any]], None]
 
 
-class _Slots:
+class SlotGate:
     """A FIFO gate of `n` slots taken from worker threads; a waiter gives up once its `cancel` is set.
 
     Thread-based rather than asyncio-based so one gate serves every event loop and thread in the process
@@ -75,6 +75,11 @@ class _Slots:
                 self._queue.remove(ticket)
                 self._cond.notify_all()
 
+    @property
+    def waiting(self) -> int:
+        """Requests queued for a slot."""
+        return len(self._queue)
+
     def release(self) -> None:
         with self._cond:
             self._free += 1
@@ -99,7 +104,7 @@ class _SharedModel:
         self.server: Any = None
         self.path: Path | None = None
         self.load_s: float | None = None
-        self.slots: _Slots | None = None
+        self.slots: SlotGate | None = None
         self._load_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.stats = {"requests": 0, "cancelled": 0, "errors": 0, "chunks": 0}
@@ -147,7 +152,7 @@ class _SharedModel:
                     from None
             self.load_s = time.perf_counter() - t0
             self.path = path
-            self.slots = _Slots(self.n_parallel)
+            self.slots = SlotGate(self.n_parallel)
             self.server = server
             log.info("embedded model %s loaded from %s in %.1f s (%d threads, n_ctx %d x %d slot(s))",
                      self.model, path, self.load_s, threads, self.n_ctx, self.n_parallel)
@@ -201,7 +206,7 @@ def loaded_models() -> dict[str, dict[str, Any]]:
         entries = list(_REGISTRY.values())
     return {
         e.key: {"model": e.model, "loaded": e.server is not None, "load_s": e.load_s, "endpoints": e.users,
-                "n_ctx": e.n_ctx, "slots": e.n_parallel, **e.stats}
+                "n_ctx": e.n_ctx, "slots": e.n_parallel, "queued": e.slots.waiting if e.slots else 0, **e.stats}
         for e in entries
     }
 
