@@ -1,0 +1,302 @@
+/**
+ * Builds and runs the language client: where the server is, what settings it gets, restart, and
+ * the cadre notifications turned into VS Code events.
+ *
+ * Standard LSP features (code actions, hover, diagnostics, applyEdit, showDocument, work-done
+ * progress with Cancel, and the server's executeCommand ids) are all handled by
+ * vscode-languageclient itself; this module only adds what is cadre-specific.
+ */
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  type ClientCapabilities,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
+
+import { INSTALL_URL } from './constants';
+import { Notification, parseJobs, parseResult, type CadreResult, type JobsPayload } from './protocol';
+import {
+  explicitValue,
+  locateServer,
+  nestSettings,
+  serverSettingKeys,
+  settingsForSection,
+  type Environment,
+  type LocateResult,
+  type ServerSettings,
+} from './settings';
+import type { ServerState } from './status';
+
+/** Client id: also makes vscode-languageclient honour the `cadre.trace.server` setting. */
+export const CLIENT_ID = 'cadre';
+export const CLIENT_NAME = 'cadre-lsp';
+
+/** Every document the editor has; cadre works on any language. */
+export const DOCUMENT_SELECTOR = [{ scheme: 'file' }, { scheme: 'untitled' }];
+
+/** Read the server-bound settings the user set, nested, for one scope (a folder) or globally. */
+export function readServerSettings(properties: Record<string, unknown> | undefined, scope?: vscode.Uri): ServerSettings {
+  const config = vscode.workspace.getConfiguration('cadre', scope ?? null);
+  const flat: Record<string, unknown> = {};
+  for (const key of serverSettingKeys(properties)) flat[key] = explicitValue(config.inspect(key));
+  return nestSettings(flat);
+}
+
+function firstFolder(): vscode.WorkspaceFolder | undefined {
+  return vscode.workspace.workspaceFolders?.[0];
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    if (!fs.statSync(path).isFile()) return false;
+    if (process.platform !== 'win32') fs.accessSync(path, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The facts `locateServer` needs, taken from this process and the first workspace folder. */
+export function currentEnvironment(): Environment {
+  return {
+    platform: process.platform,
+    home: os.homedir(),
+    env: process.env,
+    workspaceFolder: firstFolder()?.uri.fsPath,
+    isExecutable,
+  };
+}
+
+/** Where the server is, from `cadre.server.path` / `cadre.server.python` (empty strings mean unset). */
+export function locate(): LocateResult {
+  const config = vscode.workspace.getConfiguration('cadre.server', firstFolder()?.uri ?? null);
+  return locateServer(
+    { path: config.get<string>('path') || undefined, python: config.get<string>('python') || undefined },
+    currentEnvironment(),
+  );
+}
+
+/**
+ * Tell the server that this client renders `cadre/result` itself (so it may skip opening a
+ * markdown document for explain results).
+ */
+class CadreCapabilities implements StaticFeature {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), cadre: { resultPanel: true, jobsStatus: true } };
+  }
+  initialize(): void {}
+  getState(): { kind: 'static' } {
+    return { kind: 'static' };
+  }
+  clear(): void {}
+}
+
+/**
+ * Owns the one LanguageClient: starts it, restarts it (serialised), reports its state, and forwards
+ * the cadre notifications as events.
+ */
+export class ServerManager implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private clientSubscriptions: vscode.Disposable[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private lastProblem: string | undefined;
+  private _state: ServerState = 'stopped';
+  private _jobs: JobsPayload = { running: [], models: {} };
+
+  private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+  private readonly jobsEmitter = new vscode.EventEmitter<JobsPayload>();
+  private readonly resultEmitter = new vscode.EventEmitter<CadreResult>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onJobs = this.jobsEmitter.event;
+  readonly onResult = this.resultEmitter.event;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly settingProperties: Record<string, unknown> | undefined,
+  ) {}
+
+  get state(): ServerState {
+    return this._state;
+  }
+
+  /** The last `cadre/jobs` payload (empty while stopped). */
+  get jobs(): JobsPayload {
+    return this._jobs;
+  }
+
+  /** Start (or restart) the server; concurrent calls run one after another. */
+  restart(): Promise<void> {
+    this.queue = this.queue.then(() => this.doRestart()).catch((err) => this.output.error(`restart failed: ${String(err)}`));
+    return this.queue;
+  }
+
+  /** Stop the server without starting it again. */
+  stop(): Promise<void> {
+    this.queue = this.queue.then(() => this.doStop());
+    return this.queue;
+  }
+
+  /** The server-bound settings for a scope, as sent to the server. */
+  settings(scope?: vscode.Uri): ServerSettings {
+    return readServerSettings(this.settingProperties, scope);
+  }
+
+  /**
+   * Send `workspace/executeCommand` to the server. Fails with a readable message when the server is
+   * not running, after offering the install help if it was never found.
+   */
+  async executeCommand(command: string, args?: unknown): Promise<unknown> {
+    const client = this.client;
+    if (!client || this._state !== 'running') {
+      if (this._state === 'missing') void this.showProblem();
+      throw new Error(this.lastProblem ?? 'cadre-lsp is not running (try "cadre: Restart Server").');
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args === undefined ? [] : [args] });
+  }
+
+  /** Show the "server missing / failed" error with its buttons. */
+  async showProblem(): Promise<void> {
+    const message = this.lastProblem ?? 'cadre-lsp: the server is not running.';
+    const install = 'How to install';
+    const settings = 'Open Settings';
+    const logs = 'Show Output';
+    const choice = await vscode.window.showErrorMessage(message, install, settings, logs);
+    if (choice === install) await vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
+    else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'cadre.server');
+    else if (choice === logs) this.output.show(true);
+  }
+
+  private setState(state: ServerState): void {
+    if (state !== 'running') this.setJobs({ running: [], models: this._jobs.models });
+    if (this._state === state) return;
+    this._state = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private setJobs(jobs: JobsPayload): void {
+    this._jobs = jobs;
+    this.jobsEmitter.fire(jobs);
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const d of this.clientSubscriptions) d.dispose();
+    this.clientSubscriptions = [];
+    if (client) {
+      try {
+        if (client.needsStop()) await client.stop(2000);
+      } catch (err) {
+        this.output.warn(`stopping the server: ${String(err)}`);
+      }
+      try {
+        await client.dispose(2000);
+      } catch {
+        // Already stopped; nothing to release.
+      }
+    }
+    this.setState('stopped');
+  }
+
+  private async doRestart(): Promise<void> {
+    await this.doStop();
+    const located = locate();
+    if (!located.ok) {
+      this.lastProblem = located.message;
+      this.output.error(located.message);
+      this.setState('missing');
+      void this.showProblem();
+      return;
+    }
+    const { command, args } = located.launch;
+    this.output.info(`starting ${command} ${args.join(' ')} (from ${located.launch.source})`);
+    const client = this.createClient(command, args);
+    this.client = client;
+    this.lastProblem = undefined;
+    this.setState('starting');
+    try {
+      await client.start();
+      this.setState('running');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.lastProblem =
+        `cadre-lsp: the server did not start (${reason}). ` +
+        `Check that '${command} ${args.join(' ')}' runs in a terminal, or set cadre.server.path / cadre.server.python.`;
+      this.output.error(this.lastProblem);
+      this.setState('stopped');
+      void this.showProblem();
+    }
+  }
+
+  private createClient(command: string, args: string[]): LanguageClient {
+    const folder = firstFolder();
+    // No `transport`: with TransportKind.stdio the client would append `--stdio` to the arguments.
+    const serverOptions: ServerOptions = {
+      command,
+      args,
+      options: { cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined, env: { ...process.env } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      initializationOptions: this.settings(folder?.uri),
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // Registers a didChangeConfiguration listener for `cadre`; the middleware below decides the payload.
+      synchronize: { configurationSection: 'cadre' },
+      middleware: {
+        workspace: {
+          configuration: async (params, token, next) => {
+            const answers = await next(params, token);
+            if (!Array.isArray(answers)) return answers;
+            return params.items.map((item, i) => {
+              const section = item.section ?? '';
+              if (section !== 'cadre' && !section.startsWith('cadre.')) return answers[i];
+              const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+              return settingsForSection(this.settings(scope), section);
+            });
+          },
+          // Same shape vscode-languageclient sends ({settings: {cadre: ...}}), minus defaults and client-only keys.
+          didChangeConfiguration: async () => {
+            await client.sendNotification('workspace/didChangeConfiguration', {
+              settings: { cadre: this.settings(firstFolder()?.uri) },
+            });
+          },
+        },
+      },
+    };
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.registerFeature(new CadreCapabilities());
+    this.clientSubscriptions.push(
+      client.onNotification(Notification.jobs, (payload: unknown) => this.setJobs(parseJobs(payload))),
+      client.onNotification(Notification.result, (payload: unknown) => {
+        const result = parseResult(payload);
+        if (result) this.resultEmitter.fire(result);
+        else this.output.warn(`ignored a malformed ${Notification.result} notification`);
+      }),
+      client.onDidChangeState((e) => {
+        // Track crashes and the client's own restarts; start()/stop() above set the other states.
+        if (this.client !== client) return;
+        if (e.newState === State.Running) this.setState('running');
+        else if (e.newState === State.Stopped) this.setState('stopped');
+        else if (e.newState === State.Starting) this.setState('starting');
+      }),
+    );
+    return client;
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.stateEmitter.dispose();
+    this.jobsEmitter.dispose();
+    this.resultEmitter.dispose();
+  }
+}
