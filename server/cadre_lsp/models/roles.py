@@ -69,6 +69,7 @@ class ModelPool:
         """Ask a role (or one named endpoint) for a completion, with retries and fallback."""
         names = [endpoint] if endpoint else self.chain(role)
         failures: list[str] = []
+        last: ModelError | None = None
         for i, name in enumerate(names):
             ep = self.config.endpoints[name]
             try:
@@ -77,14 +78,15 @@ class ModelPool:
                                                        stop=stop, on_token=on_token)
             except ModelError as exc:
                 failures.append(f"{name}: {exc}")
+                last = exc
                 if i + 1 < len(names):
                     self.stats[name].fallbacks += 1
                 continue
             result.fell_back_from = [f.split(":", 1)[0] for f in failures]
             return result
-        detail = "; ".join(failures)
-        raise RoleFailed(f"{role}: all endpoints failed ({detail})" if len(failures) > 1 else detail,
-                         endpoint=names[-1])
+        if len(failures) == 1 and last is not None:
+            raise last
+        raise RoleFailed(f"{role}: all endpoints failed ({'; '.join(failures)})", endpoint=names[-1])
 
     async def _call_with_retries(self, name: str, ep: EndpointConfig, messages: list[Message],
                                  **kw: Any) -> Completion:
