@@ -178,8 +178,7 @@ class OllamaBackend:
         if isinstance(exc, ollama.ResponseError):
             status, detail = exc.status_code, exc.error
             if status == 404:
-                return ModelNotFound(f"{where}: model {self.model!r} not found ({detail}); "
-                                     f"run `ollama pull {self.model}`", endpoint=ep)
+                return ModelNotFound(f"{where}: {detail}; run `ollama pull {self.model}`", endpoint=ep)
             if status == 400 and "does not support" in detail:  # e.g. tools on a model without them
                 return UnsupportedFeature(f"{where}: {detail}", endpoint=ep)
             transient = status >= 500 or status in (-1, 429)  # -1: an error reported inside the stream
