@@ -124,7 +124,7 @@ export interface PanelEntry {
   result: CadreResult;
   /** Rendered markdown body (HTML). */
   html: string;
-  /** When it arrived, ISO 8601. */
+  /** When it arrived, as shown (local time). */
   receivedAt: string;
 }
 
@@ -172,7 +172,7 @@ a { color: var(--vscode-textLink-foreground); }
 export function renderPage(entries: readonly PanelEntry[], cspSource: string): string {
   const sections = entries.map((e) => {
     const r = e.result;
-    const meta = [r.action, uriBasename(r.uri), e.receivedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')]
+    const meta = [r.action, uriBasename(r.uri), e.receivedAt]
       .filter(Boolean)
       .map(escapeHtml)
       .join(' · ');

@@ -16,7 +16,7 @@ export class ResultPanel implements vscode.Disposable {
   /** Add a result; open the panel beside the editor when `reveal` is set, otherwise only refresh it. */
   async add(result: CadreResult, reveal: boolean): Promise<void> {
     const html = await renderMarkdown(result.markdown || result.summary);
-    this.entries = pushEntry(this.entries, { result, html, receivedAt: new Date().toISOString() });
+    this.entries = pushEntry(this.entries, { result, html, receivedAt: new Date().toLocaleTimeString() });
     if (reveal) this.show();
     else this.refresh();
   }

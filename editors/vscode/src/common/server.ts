@@ -7,15 +7,19 @@
  * vscode-languageclient itself; this module only adds what is cadre-specific.
  */
 
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   RevealOutputChannelOn,
   State,
   type ClientCapabilities,
+  type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
   type StaticFeature,
@@ -82,6 +86,37 @@ export function locate(): LocateResult {
     { path: config.get<string>('path') || undefined, python: config.get<string>('python') || undefined },
     currentEnvironment(),
   );
+}
+
+/**
+ * For `cadre.server.python`: check that the interpreter can import cadre_lsp before starting it, so
+ * a missing install gets the install help instead of a dropped connection. Resolves to an error
+ * message, or undefined when the import works.
+ */
+export function checkPythonModule(python: string, timeoutMs = 15000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', 'import cadre_lsp'], { timeout: timeoutMs }, (err, _stdout, stderr) => {
+      if (!err) return resolve(undefined);
+      const last = String(stderr).trim().split('\n').pop() || err.message;
+      resolve(
+        `cadre-lsp: '${python}' cannot import cadre_lsp (${last}). ` +
+          `Install it into that environment (${python} -m pip install cadre-lsp) or change cadre.server.python.`,
+      );
+    });
+  });
+}
+
+/**
+ * Before the server has ever run, a closed connection means it cannot start: stop quietly and let
+ * ServerManager explain. Once it has run, crashes restart it like the default handler does.
+ */
+function errorHandler(client: () => LanguageClient, hasRun: () => boolean): ErrorHandler {
+  let fallback: ErrorHandler | undefined;
+  const after = (): ErrorHandler => (fallback ??= client().createDefaultErrorHandler(4));
+  return {
+    error: (error, message, count) => (hasRun() ? after().error(error, message, count) : { action: ErrorAction.Shutdown, handled: true }),
+    closed: () => (hasRun() ? after().closed() : { action: CloseAction.DoNotRestart, handled: true }),
+  };
 }
 
 /**
@@ -217,6 +252,16 @@ export class ServerManager implements vscode.Disposable {
       return;
     }
     const { command, args } = located.launch;
+    if (located.launch.source === 'cadre.server.python') {
+      const problem = await checkPythonModule(command);
+      if (problem) {
+        this.lastProblem = problem;
+        this.output.error(problem);
+        this.setState('missing');
+        void this.showProblem();
+        return;
+      }
+    }
     this.output.info(`starting ${command} ${args.join(' ')} (from ${located.launch.source})`);
     const client = this.createClient(command, args);
     this.client = client;
@@ -224,6 +269,8 @@ export class ServerManager implements vscode.Disposable {
     this.setState('starting');
     try {
       await client.start();
+      // vscode-languageclient 9 can resolve start() although the server exited during initialize.
+      if (client.state !== State.Running) throw new Error('the server exited while starting; see the cadre-lsp output');
       this.setState('running');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -244,8 +291,15 @@ export class ServerManager implements vscode.Disposable {
       args,
       options: { cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined, env: { ...process.env } },
     };
+    let hasRun = false;
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
+      errorHandler: errorHandler(() => client, () => hasRun),
+      // No retry and no popup of its own: doRestart reports the failure with the install help.
+      initializationFailedHandler: (error) => {
+        this.output.error(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
       initializationOptions: this.settings(folder?.uri),
       outputChannel: this.output,
       traceOutputChannel: this.output,
@@ -285,7 +339,10 @@ export class ServerManager implements vscode.Disposable {
       client.onDidChangeState((e) => {
         // Track crashes and the client's own restarts; start()/stop() above set the other states.
         if (this.client !== client) return;
-        if (e.newState === State.Running) this.setState('running');
+        if (e.newState === State.Running) {
+          hasRun = true;
+          this.setState('running');
+        }
         else if (e.newState === State.Stopped) this.setState('stopped');
         else if (e.newState === State.Starting) this.setState('starting');
       }),
