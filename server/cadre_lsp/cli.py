@@ -122,13 +122,18 @@ async def _run(args: argparse.Namespace) -> int:
     if result.error:
         return 1
     if args.apply and result.edits:
-        for edit in result.edits:
-            current = Path(edit.path).read_text(encoding="utf-8")
-            if current != edit.base_text:
-                raise CadreError(f"{edit.path} changed while the job ran; not applied")
-            Path(edit.path).write_text(edit.apply(), encoding="utf-8", newline="")
-            err.print(f"applied to {edit.path}")
+        _apply_edits(result, err)
     return 0
+
+
+def _apply_edits(result: Result, console: Any) -> None:
+    """Write edits only onto the exact text they were built from; a changed file is reported, not forced."""
+    for edit in result.edits:
+        current = Path(edit.path).read_text(encoding="utf-8")
+        if current != edit.base_text:
+            raise CadreError(f"{edit.path} changed while the job ran; not applied")
+        Path(edit.path).write_text(edit.apply(), encoding="utf-8", newline="")
+        console.print(f"applied to {edit.path}")
 
 
 def _print_result(result: Result, path: str, unified_diff: Any) -> None:

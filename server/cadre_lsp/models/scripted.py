@@ -107,8 +107,20 @@ class ScriptedBackend:
                    schema: dict[str, Any] | None = None, max_tokens: int = 512, temperature: float = 0.2,
                    stop: list[str] | None = None, on_token: TokenCallback | None = None) -> Completion:
         text = "\n".join(str(m.get("content", "")) for m in messages)
-        self.requests.append({"messages": messages, "tools": tools, "schema": schema,
-                              "max_tokens": max_tokens, "temperature": temperature})
+        record: dict[str, Any] = {"messages": messages, "tools": tools, "schema": schema,
+                                  "max_tokens": max_tokens, "temperature": temperature,
+                                  "started": time.perf_counter(), "finished": None, "cancelled": False}
+        self.requests.append(record)
+        try:
+            completion = await self._reply(text, messages, max_tokens, on_token)
+        except asyncio.CancelledError:
+            record["cancelled"] = True
+            raise
+        record["finished"] = time.perf_counter()
+        return completion
+
+    async def _reply(self, text: str, messages: list[Message], max_tokens: int,
+                     on_token: TokenCallback | None) -> Completion:
         idx, ex = self._match(text, messages)
         n = self._uses.get(idx, 0)
         self._uses[idx] = n + 1

@@ -54,6 +54,8 @@ class Candidate:
     error: str | None = None
     checks: list[str] = field(default_factory=list)
     """Deterministic check failures (parse errors, edit does not apply, check command failed)."""
+    refused: list[str] = field(default_factory=list)
+    """Tool calls refused (e.g. Bash: never run), reported to the user."""
     messages: list[Message] = field(default_factory=list)
     """The conversation that produced it, so a revision continues it (and reuses the KV cache)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 SYSTEM = "You are an expert {language} programmer. Answer precisely and briefly."
 
-CONTEXT = "Code from {path}:\n```{fence}\n{context}\n```"
+CONTEXT = "Context from {path}:\n{context}"
 
 EXPLAIN = (
     "Explain this {kind}: what it does, how, and anything surprising (edge cases, bugs, performance).\n"

@@ -1,0 +1,1 @@
+from fakes.scripted_workspace import ws  # noqa: F401  (fixture)
