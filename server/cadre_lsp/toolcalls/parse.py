@@ -291,8 +291,11 @@ def _segment_calls(seg: str, source: str, *, strict: bool, name: str | None = No
     while len(calls) < MAX_CALLS:
         m = _OPEN.search(seg, pos)
         if not m:
-            if strict and name and not calls:
+            if strict and name and not calls:  # a named call without arguments
                 calls.append(normalize_call(name, {}, raw=seg[:RAW_CHARS], source=source))
+            elif strict and not calls and seg.strip():
+                calls.append(ToolCall("", {}, error="a tool call block without a JSON call in it",
+                                      raw=seg[:RAW_CHARS], source=source))
             break
         hint = name or _last_word(seg[pos : m.start()])
         try:

@@ -86,10 +86,13 @@ def rewrite_to_edits(path: str, original_block: str, new_block: str) -> list[Too
     Each changed run of lines becomes one call; context lines are added around it until its
     `old_string` occurs exactly once in the original block, and runs that meet are merged. Pass the
     block's span to `edits.apply_edit_calls` so the calls are located inside it. No change gives [].
+    A `new_block` that is still wrapped in a fence is unwrapped first.
     """
     orig = original_block.replace("\r\n", "\n")
     if not orig.strip():
         raise RewriteError("the original block is empty; there is nothing to rewrite")
+    if new_block.lstrip().startswith(("```", "~~~")):  # handed the fenced reply itself
+        new_block = extract_code_block(new_block) or ""
     new = fit_rewrite(orig, new_block)
     if new == orig:
         return []
