@@ -1,0 +1,88 @@
+"""Character offsets <-> LSP positions, in the position encoding the client negotiated.
+
+The pipeline speaks Python character offsets; LSP speaks (line, character) where lines end at "\\n",
+"\\r\\n" or "\\r" and `character` counts UTF-16 code units (VS Code, Neovim 0.7), UTF-8 bytes (Helix,
+Neovim 0.11) or code points (Emacs). Every conversion crosses here, through pygls' unit counters, so no
+handler ever indexes a str with `Position.character`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@lru_cache(maxsize=8)
+def codec_for(encoding: str | None) -> PositionCodec:
+    """pygls' codec for an encoding name ("utf-16" when the client named none)."""
+    return PositionCodec(encoding or types.PositionEncodingKind.Utf16)
+
+
+class LineTable:
+    """Line starts of one text by LSP's rules, built once, then O(log n) per lookup."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.ends: list[int] = []
+        for m in _LINE_BREAK.finditer(text):
+            self.ends.append(m.start())
+            self.starts.append(m.end())
+        self.ends.append(len(text))
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
+
+    def line_text(self, line: int) -> str:
+        """The text of a line without its terminator ("" past the end)."""
+        if not 0 <= line < len(self.starts):
+            return ""
+        return self.text[self.starts[line] : self.ends[line]]
+
+    def offset(self, line: int, character: int, encoding: str | None = None) -> int:
+        """Offset of an LSP position; past the end of a line clamps to the line end (LSP says so)."""
+        if line < 0:
+            return 0
+        if line >= len(self.starts):
+            return len(self.text)
+        start, end = self.starts[line], self.ends[line]
+        if character <= 0:
+            return start
+        segment = self.text[start:end]
+        if segment.isascii():
+            return start + min(character, len(segment))
+        impl = codec_for(encoding).impl
+        units = 0
+        for i, ch in enumerate(segment):
+            if units >= character:
+                return start + i
+            units += impl.code_units_for_char(ch)
+        return end
+
+    def position(self, offset: int, encoding: str | None = None) -> types.Position:
+        """LSP position of an offset; an offset inside a line break maps to that line's end."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self.starts, offset) - 1
+        start = self.starts[line]
+        segment = self.text[start : min(offset, self.ends[line])]
+        if segment.isascii():
+            return types.Position(line=line, character=len(segment))
+        return types.Position(line=line, character=codec_for(encoding).client_num_units(segment))
+
+    def range_offsets(self, rng: types.Range, encoding: str | None = None) -> tuple[int, int]:
+        """(start, end) offsets of an LSP range, ordered even if the client sent them reversed."""
+        a = self.offset(rng.start.line, rng.start.character, encoding)
+        b = self.offset(rng.end.line, rng.end.character, encoding)
+        return (a, b) if a <= b else (b, a)
+
+    def range(self, start: int, end: int, encoding: str | None = None) -> types.Range:
+        return types.Range(start=self.position(start, encoding), end=self.position(end, encoding))
