@@ -148,7 +148,7 @@ class OllamaBackend:
                                       f"({len(''.join(text))} chars received)", endpoint=self.name)
         except _CLIENT_ERRORS as exc:  # the token callback's own errors pass through untouched
             raise self._error(exc, "".join(text)) from exc
-        return self._completion(final, "".join(text), calls, t0, first)
+        return self._completion(final, "".join(text), calls, t0, first, len(text))
 
     @staticmethod
     def _calls(message: ollama.Message) -> list[dict[str, Any]]:
@@ -156,9 +156,9 @@ class OllamaBackend:
                 for c in message.tool_calls or []]
 
     def _completion(self, final: ollama.ChatResponse, text: str, calls: list[dict[str, Any]], t0: float,
-                    first: float | None) -> Completion:
+                    first: float | None, pieces: int) -> Completion:
         total = time.perf_counter() - t0
-        n_out = final.eval_count or 0
+        n_out = final.eval_count or (pieces if first is not None else 0)  # one streamed piece ~ one token
         n_in = final.prompt_eval_count or 0
         if final.eval_duration:  # the server's own decode time: excludes load and prompt evaluation
             tps: float | None = n_out / (final.eval_duration / NS)
