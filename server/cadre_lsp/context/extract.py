@@ -57,9 +57,14 @@ class CodeContext:
     path: str | None = None
     workspace_root: str | None = None
 
-    def render(self, budget_tokens: int | None = None) -> str:
-        """The context as prompt text, most relevant first, within the token budget (see `budget`)."""
-        return _Renderer(self, self.budget_tokens if budget_tokens is None else budget_tokens).render()
+    def render(self, budget_tokens: int | None = None, *, include_target: bool = True) -> str:
+        """The context as prompt text, most relevant first, within the token budget (see `budget`).
+
+        `include_target=False` leaves the target out (for prompts that show it on its own) and spends the
+        budget on the rest; the fallback window is still shown when there is no target.
+        """
+        budget = self.budget_tokens if budget_tokens is None else budget_tokens
+        return _Renderer(self, budget, include_target).render()
 
 
 def extract_context(
@@ -244,16 +249,25 @@ def _file_references(
             if name not in own_names and name not in _NOT_REFERENCES and len(name) > 1:
                 unresolved.append(name)
             continue
-        picked = [
-            e for e in entries
-            if not (e.start_byte >= lo and e.end_byte <= hi) and not (e.start_byte <= lo and e.end_byte >= hi)
-        ]  # fmt: skip
+        picked = [e for e in entries if _is_reference(e, lo, hi, own_names, container)]
         picked.sort(key=lambda e: e.container != container)
         for entry in picked[:2]:
             if len(refs) >= MAX_FILE_REFERENCES:
                 return refs, unresolved
             refs.append(outline.definition(entry))
     return refs, unresolved
+
+
+def _is_reference(entry: Entry, lo: int, hi: int, own_names: set[str], container: str | None) -> bool:
+    if entry.start_byte >= lo and entry.end_byte <= hi:
+        return False  # inside the target: already shown
+    if entry.start_byte <= lo and entry.end_byte >= hi:
+        return False  # encloses the target: shown as `enclosing`
+    if entry.kind == "impl":
+        return False  # a Rust impl is named after its type; the type's own definition is the reference
+    if entry.name in own_names and entry.container == container:
+        return False  # the target's own declaration elsewhere (C++ in-class declaration)
+    return not (entry.kind == "method" and entry.name == entry.container)  # a constructor, not the class
 
 
 def _workspace_references(
@@ -335,8 +349,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class _Renderer:
     """Lays out a `CodeContext` as markdown sections, most relevant first, within a character budget."""
 
-    def __init__(self, ctx: CodeContext, budget_tokens: int) -> None:
+    def __init__(self, ctx: CodeContext, budget_tokens: int, include_target: bool = True) -> None:
         self.ctx = ctx
+        self.include_target = include_target
         self.max_chars = chars_for(max(0, budget_tokens))
         spec = spec_for(ctx.language)
         self.fence = spec.fence if spec is not None else (ctx.language or "")
@@ -373,7 +388,8 @@ class _Renderer:
         if self.max_chars <= 0:
             return ""
         if ctx.target is not None:
-            self.render_target(ctx.target)
+            if self.include_target:
+                self.render_target(ctx.target)
         elif ctx.window:
             first = ctx.window_start_line
             header = f"Code around lines {ctx.focus_start_line + 1}-{ctx.focus_end_line + 1}:"

@@ -351,6 +351,8 @@ def _name_of(core: Node, spec: LanguageSpec) -> tuple[str, str | None] | None:
         receiver = core.child_by_field_name("receiver")
         return (_text(name), _first_of_type(receiver, "type_identifier")) if name is not None else None
     name = core.child_by_field_name("name")
+    if name is None and t == "field_definition":  # JavaScript class fields: `handler = () => {...}`
+        name = core.child_by_field_name("property")
     if name is None:
         return None
     text = _text(name)

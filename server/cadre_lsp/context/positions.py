@@ -96,23 +96,26 @@ def edit_points(text: str, start: int, end: int, new_text: str) -> tuple[int, in
     line_start = text.rfind("\n", 0, start) + 1
     ascii_text = text.isascii()
 
-    def nbytes(s: str) -> int:
+    def old_bytes(s: str) -> int:  # a slice of `text`: ASCII whenever the whole text is
         return len(s) if ascii_text or s.isascii() else len(s.encode("utf-8"))
 
-    start_byte = nbytes(text[:start]) if not ascii_text else start
-    start_col = nbytes(text[line_start:start])
+    def new_bytes(s: str) -> int:
+        return len(s) if s.isascii() else len(s.encode("utf-8"))
+
+    start_byte = start if ascii_text else old_bytes(text[:start])
+    start_col = old_bytes(text[line_start:start])
     old_rows = text.count("\n", start, end)
     if old_rows:
-        old_col = nbytes(text[text.rfind("\n", 0, end) + 1 : end])
+        old_col = old_bytes(text[text.rfind("\n", 0, end) + 1 : end])
     else:
-        old_col = start_col + nbytes(text[start:end])
-    old_end_byte = start_byte + nbytes(text[start:end])
+        old_col = start_col + old_bytes(text[start:end])
+    old_end_byte = start_byte + old_bytes(text[start:end])
     new_rows = new_text.count("\n")
     if new_rows:
-        new_col = nbytes(new_text[new_text.rfind("\n") + 1 :])
+        new_col = new_bytes(new_text[new_text.rfind("\n") + 1 :])
     else:
-        new_col = start_col + nbytes(new_text)
-    new_end_byte = start_byte + nbytes(new_text)
+        new_col = start_col + new_bytes(new_text)
+    new_end_byte = start_byte + new_bytes(new_text)
     return (
         start_byte,
         old_end_byte,
