@@ -146,12 +146,15 @@ export function revealsPanel(action: string): boolean {
   return action === 'explain' || action === 'review';
 }
 
-/** The Content-Security-Policy of the panel: no scripts at all, styles inline, images from the extension or https. */
+/**
+ * The Content-Security-Policy of the panel: no scripts, inline styles, and no remote loads at all,
+ * so an image URL in model output cannot make the panel call out.
+ */
 export function contentSecurityPolicy(cspSource: string): string {
   return [
     "default-src 'none'",
     `style-src ${cspSource} 'unsafe-inline'`,
-    `img-src ${cspSource} https: data:`,
+    `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,
   ].join('; ');
 }

@@ -210,7 +210,8 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private setState(state: ServerState): void {
-    if (state !== 'running') this.setJobs({ running: [], models: this._jobs.models });
+    // A new process may run other models: forget the old ones until it sends cadre/jobs.
+    if (state !== 'running') this.setJobs({ running: [], models: {} });
     if (this._state === state) return;
     this._state = state;
     this.stateEmitter.fire(state);
