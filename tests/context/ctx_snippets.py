@@ -38,7 +38,7 @@ def uses_alias() -> Any:
     return j.dumps(hb(1))
 '''
 
-JAVASCRIPT = '''\
+JAVASCRIPT = """\
 import { readFile } from "fs";
 import path from "path";
 const util = require("util");
@@ -63,9 +63,9 @@ class Shape {
 function load(p) {
   return readFile(p, util.inspect);
 }
-'''
+"""
 
-TYPESCRIPT = '''\
+TYPESCRIPT = """\
 import { Logger } from "./log";
 
 interface Point {
@@ -88,9 +88,9 @@ export class Tracker {
     this.log.info(String(dist(p, p)));
   }
 }
-'''
+"""
 
-TSX = '''\
+TSX = """\
 import React from "react";
 
 type Props = { name: string };
@@ -98,9 +98,9 @@ type Props = { name: string };
 export const Greeting = ({ name }: Props) => {
   return <div className="greeting">Hello {name}</div>;
 };
-'''
+"""
 
-GO = '''\
+GO = """\
 package shapes
 
 import (
@@ -126,9 +126,9 @@ func Describe(c *Circle) string {
 func Upper(s string) string {
 	return strings.ToUpper(s)
 }
-'''
+"""
 
-RUST = '''\
+RUST = """\
 use std::collections::HashMap;
 use std::fmt;
 
@@ -157,9 +157,9 @@ impl fmt::Display for Counter {
 pub async fn fetch_all(c: &Counter) -> usize {
     c.get("a")
 }
-'''
+"""
 
-LUA = '''\
+LUA = """\
 local json = require("json")
 local M = {}
 
@@ -177,9 +177,9 @@ function M:encode(v)
 end
 
 return M
-'''
+"""
 
-C = '''\
+C = """\
 #include <stdio.h>
 #include "util.h"
 
@@ -198,9 +198,9 @@ static int dot(struct point a, struct point b) {
 int norm2(struct point p) {
     return dot(p, p) + SQUARE(0);
 }
-'''
+"""
 
-CPP = '''\
+CPP = """\
 #include <string>
 
 namespace geo {
@@ -229,4 +229,4 @@ T twice(T v) {
 }
 
 }  // namespace geo
-'''
+"""

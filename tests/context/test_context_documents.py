@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from cadre_lsp.context import DocumentStore, outline_of, parse_document, parse_text
 from ctx_snippets import JAVASCRIPT, PYTHON, RUST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cadre_lsp.context import DocumentStore, outline_of, parse_document
 
 
 def full_sexp(text: str, language: str) -> str:
@@ -74,7 +73,9 @@ def test_apply_changes_applies_in_order_with_one_reparse() -> None:
 def test_replace_is_full_sync_and_matches_a_fresh_parse() -> None:
     store = DocumentStore()
     store.open("u.rs", RUST)
-    new_text = RUST.replace("pub fn get", "pub fn fetch").replace("usize {\n    c.get", "usize {\n    c.fetch")
+    new_text = RUST.replace("pub fn get", "pub fn fetch").replace(
+        "usize {\n    c.get", "usize {\n    c.fetch"
+    )
     doc = store.replace("u.rs", new_text)
     assert doc.text == new_text
     assert str(doc.tree.root_node) == full_sexp(new_text, "rust")
@@ -116,7 +117,7 @@ FRAGMENTS = [
     "{",
     "}",
     "'",
-    "\"\"\"",
+    '"""',
     "x = [1, 2]\n",
     "class K:\n    pass\n",
     "function h() { return 1; }\n",
@@ -134,7 +135,9 @@ edit_strategy = st.tuples(
 )
 
 
-@pytest.mark.parametrize(("language", "base"), [("python", PYTHON), ("javascript", JAVASCRIPT), ("rust", RUST)])
+@pytest.mark.parametrize(
+    ("language", "base"), [("python", PYTHON), ("javascript", JAVASCRIPT), ("rust", RUST)]
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(edit_strategy, min_size=1, max_size=12))
 def test_incremental_parse_equals_full_parse(language: str, base: str, edits: list) -> None:
@@ -149,3 +152,15 @@ def test_incremental_parse_equals_full_parse(language: str, base: str, edits: li
         assert doc.text == text
     final = store.get(f"u.{language}")
     assert str(final.tree.root_node) == full_sexp(text, language)
+
+
+def test_parse_text_reuses_the_open_snapshot_with_that_text() -> None:
+    store = DocumentStore()
+    text = "def shared_snapshot_probe():\n    return 1\n"
+    doc = store.open("file:///w/probe.py", text)
+    assert parse_text(text, "python") is doc
+    changed = store.change("file:///w/probe.py", len(text), len(text), "\n")
+    assert parse_text(changed.text, "python") is changed
+    assert parse_text(text, "python") is not doc  # the old text is no longer an open snapshot
+    store.close("file:///w/probe.py")
+    assert parse_text(changed.text, "python") is not changed

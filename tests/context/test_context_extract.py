@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ctx_helpers import context_at, ref_names, span_at
-from ctx_snippets import C, CPP, GO, JAVASCRIPT, LUA, PYTHON, RUST, TSX, TYPESCRIPT
-
 from cadre_lsp.context import DocumentStore, extract_context
 from cadre_lsp.core import Span
+from ctx_helpers import context_at, ref_names, span_at
+from ctx_snippets import CPP, GO, JAVASCRIPT, LUA, PYTHON, RUST, TSX, TYPESCRIPT, C
 
 
 def check_offsets(text: str, ctx) -> None:
@@ -170,7 +169,10 @@ def test_rust_struct_with_attributes_and_doc_comment() -> None:
 def test_rust_async_fn_references_struct_and_method_not_impl() -> None:
     ctx = context_at(RUST, "rust", 'c.get("a")')
     assert ctx.target.name == "fetch_all"
-    assert [(r.kind, r.qualified_name) for r in ctx.references] == [("struct", "Counter"), ("method", "Counter.get")]
+    assert [(r.kind, r.qualified_name) for r in ctx.references] == [
+        ("struct", "Counter"),
+        ("method", "Counter.get"),
+    ]
 
 
 def test_lua_functions() -> None:
@@ -288,7 +290,13 @@ def test_non_ascii_text_offsets_are_characters() -> None:
 
 @pytest.mark.parametrize(
     "span",
-    [Span(-5, -5, -1, 0), Span(10_000, 0, 20_000, 5), Span(5, 10, 2, 0), Span(0, 0, 0, 0), Span(3, 999, 3, 999)],
+    [
+        Span(-5, -5, -1, 0),
+        Span(10_000, 0, 20_000, 5),
+        Span(5, 10, 2, 0),
+        Span(0, 0, 0, 0),
+        Span(3, 999, 3, 999),
+    ],
 )
 def test_odd_spans_do_not_crash(span: Span) -> None:
     for text, language in [(PYTHON, "python"), (RUST, "rust"), ("", "python"), ("just text", None)]:

@@ -9,6 +9,7 @@ is keyed by snapshot identity.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,15 +80,32 @@ _TEXT_CACHE_SIZE = 16
 _TEXT_CACHE_LOCK = threading.Lock()
 
 
+_OPEN_SNAPSHOTS: weakref.WeakValueDictionary[tuple[str | None, str], ParsedDocument] = (
+    weakref.WeakValueDictionary()
+)
+"""The current snapshot of every document open in a `DocumentStore`, by (language, text), so that a job
+that carries only the text still finds the incrementally parsed tree instead of parsing from scratch."""
+
+
+def _track_snapshot(old: ParsedDocument | None, new: ParsedDocument | None) -> None:
+    with _TEXT_CACHE_LOCK:
+        if old is not None and _OPEN_SNAPSHOTS.get((old.language, old.text)) is old:
+            del _OPEN_SNAPSHOTS[(old.language, old.text)]
+        if new is not None and new.tree is not None:
+            _OPEN_SNAPSHOTS[(new.language, new.text)] = new
+
+
 def parse_text(text: str, language: str | None, uri: str = "") -> ParsedDocument:
-    """Like `parse_document`, but remembers the last few texts, so repeated requests on the same text
-    (a job's context, then its syntax checks, then a review) parse it once."""
+    """Like `parse_document`, but reuses the snapshot of an open document with this exact text, or one of
+    the last few texts parsed here, so repeated requests on the same text (a job's context, then its
+    syntax checks, then a review) parse it once."""
     lang = _resolve_language(uri, language)
     key = (lang, text)
     with _TEXT_CACHE_LOCK:
-        doc = _TEXT_CACHE.get(key)
+        doc = _OPEN_SNAPSHOTS.get(key) or _TEXT_CACHE.get(key)
         if doc is not None:
-            _TEXT_CACHE.move_to_end(key)
+            if key in _TEXT_CACHE:
+                _TEXT_CACHE.move_to_end(key)
             return doc
     doc = parse_document(text, lang, uri)
     with _TEXT_CACHE_LOCK:
@@ -143,6 +161,7 @@ class DocumentStore:
             doc = ParsedDocument(uri=uri, text=text, language=lang, tree=None, version=version)
             if len(text) <= MAX_PARSE_CHARS:
                 doc.tree = _parse(parser, doc.source)
+            _track_snapshot(self._docs.get(uri), doc)
             self._docs[uri] = doc
             return doc
 
@@ -161,6 +180,7 @@ class DocumentStore:
             new = reparse_with_changes(doc, changes, self._parsers.get(uri))
             if version is not None:
                 new.version = version
+            _track_snapshot(doc, new)
             self._docs[uri] = new
             return new
 
@@ -180,7 +200,7 @@ class DocumentStore:
 
     def close(self, uri: str) -> None:
         with self._lock:
-            self._docs.pop(uri, None)
+            _track_snapshot(self._docs.pop(uri, None), None)
             self._parsers.pop(uri, None)
 
     def get(self, uri: str) -> ParsedDocument | None:
