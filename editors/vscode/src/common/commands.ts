@@ -16,7 +16,7 @@ import {
   uriBasename,
 } from './protocol';
 import type { ResultPanel } from './resultPanel';
-import type { ServerManager } from './server';
+import { ServerUnavailable, type ServerManager } from './server';
 import { statusItems, statusReport } from './status';
 
 /** Palette command ids, declared in package.json's `contributes.commands`. */
@@ -54,6 +54,12 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Report a failed request, unless the server was unavailable (ServerManager has said so already). */
+function reportError(what: string, err: unknown): void {
+  if (err instanceof ServerUnavailable) return;
+  void vscode.window.showErrorMessage(`${what}: ${errorText(err)}`);
+}
+
 /** Start one job on the active editor's selection (the cursor alone means "the enclosing definition"). */
 async function runOnSelection(manager: ServerManager, action: Action, options: SelectionOptions = {}): Promise<void> {
   const editor = vscode.window.activeTextEditor;
@@ -81,7 +87,7 @@ async function runOnSelection(manager: ServerManager, action: Action, options: S
     const suffix = args.pattern ? ` with ${args.pattern}` : '';
     vscode.window.setStatusBarMessage(`cadre: ${action}${suffix} started${reply?.jobId ? ` (${reply.jobId})` : ''}`, 4000);
   } catch (err) {
-    void vscode.window.showErrorMessage(`cadre ${action}: ${errorText(err)}`);
+    reportError(`cadre ${action}`, err);
   }
 }
 
@@ -109,7 +115,7 @@ async function cancel(manager: ServerManager, jobId?: string): Promise<void> {
     const n = Array.isArray(reply?.cancelled) ? reply.cancelled.length : 0;
     vscode.window.setStatusBarMessage(n ? `cadre: cancelled ${n} job${n === 1 ? '' : 's'}` : 'cadre: nothing to cancel', 4000);
   } catch (err) {
-    void vscode.window.showErrorMessage(`cadre cancel: ${errorText(err)}`);
+    reportError('cadre cancel', err);
   }
 }
 
@@ -130,15 +136,11 @@ async function cancelJobs(manager: ServerManager): Promise<void> {
 }
 
 async function showStatus(manager: ServerManager, output: vscode.LogOutputChannel): Promise<void> {
-  if (manager.state !== 'running') {
-    await manager.showProblem();
-    return;
-  }
   let status;
   try {
     status = parseStatus(await manager.executeCommand(ServerCommand.status));
   } catch (err) {
-    void vscode.window.showErrorMessage(`cadre status: ${errorText(err)}`);
+    reportError('cadre status', err);
     return;
   }
   output.info(statusReport(status));

@@ -106,6 +106,9 @@ export function checkPythonModule(python: string, timeoutMs = 15000): Promise<st
   });
 }
 
+/** The server is not running; the user has already been told why. */
+export class ServerUnavailable extends Error {}
+
 /**
  * Before the server has ever run, a closed connection means it cannot start: stop quietly and let
  * ServerManager explain. Once it has run, crashes restart it like the default handler does.
@@ -175,7 +178,7 @@ export class ServerManager implements vscode.Disposable {
 
   /** Stop the server without starting it again. */
   stop(): Promise<void> {
-    this.queue = this.queue.then(() => this.doStop());
+    this.queue = this.queue.then(() => this.doStop()).catch((err) => this.output.error(`stop failed: ${String(err)}`));
     return this.queue;
   }
 
@@ -185,26 +188,33 @@ export class ServerManager implements vscode.Disposable {
   }
 
   /**
-   * Send `workspace/executeCommand` to the server. Fails with a readable message when the server is
-   * not running, after offering the install help if it was never found.
+   * Send `workspace/executeCommand` to the server. When the server is not running, shows why (with
+   * the install and restart buttons) and fails with ServerUnavailable, which callers need not report.
    */
   async executeCommand(command: string, args?: unknown): Promise<unknown> {
     const client = this.client;
     if (!client || this._state !== 'running') {
-      if (this._state === 'missing') void this.showProblem();
-      throw new Error(this.lastProblem ?? 'cadre-lsp is not running (try "cadre: Restart Server").');
+      void this.showProblem();
+      throw new ServerUnavailable(this.lastProblem ?? 'cadre-lsp is not running.');
     }
     return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args === undefined ? [] : [args] });
   }
 
-  /** Show the "server missing / failed" error with its buttons. */
+  /** Show the "server missing / failed / stopped" error with its buttons. */
   async showProblem(): Promise<void> {
+    if (this._state === 'starting') {
+      void vscode.window.showInformationMessage('cadre-lsp is starting; try again in a moment.');
+      return;
+    }
     const message = this.lastProblem ?? 'cadre-lsp: the server is not running.';
     const install = 'How to install';
     const settings = 'Open Settings';
     const logs = 'Show Output';
-    const choice = await vscode.window.showErrorMessage(message, install, settings, logs);
-    if (choice === install) await vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
+    const restart = 'Restart';
+    const buttons = this._state === 'missing' ? [install, settings, logs] : [restart, install, settings, logs];
+    const choice = await vscode.window.showErrorMessage(message, ...buttons);
+    if (choice === restart) await this.restart();
+    else if (choice === install) await vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
     else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'cadre.server');
     else if (choice === logs) this.output.show(true);
   }

@@ -200,5 +200,13 @@ describe('extension against a stand-in server', { skip }, () => {
     assert.ok(error, 'an error message is shown');
     assert.match(String(error[1]), /cadre\.server\.path is set to/);
     assert.deepEqual(error.slice(2), ['How to install', 'Open Settings', 'Show Output']);
+    // A command while the server is missing repeats that one message, not a second error of its own.
+    mock.messages.length = 0;
+    select(1);
+    await mock.commands.get('cadre.fixSelection')!();
+    await sleep(50);
+    const errors = mock.messages.filter((m) => m[0] === 'error');
+    assert.equal(errors.length, 1, JSON.stringify(mock.messages));
+    assert.equal(errors[0][2], 'How to install');
   });
 });
