@@ -169,8 +169,6 @@ class MLXBackend:
                     raise ModelNotFound(f"{self._where}: no such directory {self.model}", endpoint=self.name)
                 try:
                     s.model, s.tokenizer = load(self._key)
-                except ModelError:
-                    raise
                 except OSError as exc:  # includes huggingface_hub's offline / not-found errors
                     raise ModelNotFound(f"{self._where}: cannot find the model ({type(exc).__name__}: {exc}); "
                                         f"{self._fix()}", endpoint=self.name) from exc

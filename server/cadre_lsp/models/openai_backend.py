@@ -181,14 +181,14 @@ class OpenAIBackend:
             u.completion_tokens = pieces
         if not u.cached_tokens:
             u.cached_tokens = int(timings.get("cache_n") or tokens_cached or 0)
-        tps = timings.get("predicted_per_second")
+        tps = timings.get("predicted_per_second") or None  # llama.cpp says 0 when it decoded one token
         if tps is None and u.completion_tokens:
             decode = total - (first or 0.0)  # without a stream, decode time includes the prompt
             tps = u.completion_tokens / decode if decode > 0 else None
         return Completion(
             text=text, tool_calls=calls, usage=u,
             timings=Timings(total_s=total, first_token_s=first,
-                            prompt_tokens_per_s=timings.get("prompt_per_second"), tokens_per_s=tps),
+                            prompt_tokens_per_s=timings.get("prompt_per_second") or None, tokens_per_s=tps),
             model=self.model, endpoint=self.name, finish_reason=finish)
 
     def _error(self, exc: Exception, partial: str | None) -> ModelError:
