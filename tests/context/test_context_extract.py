@@ -302,3 +302,20 @@ def test_odd_spans_do_not_crash(span: Span) -> None:
     for text, language in [(PYTHON, "python"), (RUST, "rust"), ("", "python"), ("just text", None)]:
         ctx = extract_context(text, language, span)
         assert isinstance(ctx.render(), str)
+
+
+def test_nested_function_is_the_target_and_its_outer_function_encloses_it() -> None:
+    text = "def outer(xs):\n    scale = 2\n\n    def inner(x):\n        return x * scale\n\n    return [inner(x) for x in xs]\n"
+    ctx = context_at(text, "python", "x * scale")
+    assert (ctx.target.kind, ctx.target.name) == ("function", "inner")
+    assert [(e.kind, e.name) for e in ctx.enclosing] == [("function", "outer")]
+    assert "It is inside function `outer`: def outer(xs):" in ctx.render()
+    assert context_at(text, "python", "return [inner").target.name == "outer"
+
+
+def test_document_without_extension_uses_the_given_language() -> None:
+    store = DocumentStore()
+    doc = store.open("untitled:Untitled-1", "fn main() {\n    let x = 1;\n}\n")
+    assert doc.language is None
+    ctx = extract_context(doc, "rust", Span(1, 4, 1, 4))
+    assert ctx.language == "rust" and ctx.target.name == "main"

@@ -20,7 +20,7 @@ from ..core import Span
 from .budget import chars_for, trim_lines_around
 from .documents import ParsedDocument, parse_text
 from .grammars import grammar
-from .languages import CLASS_LIKE, NOT_TARGETS, LanguageSpec, spec_for
+from .languages import NOT_TARGETS, LanguageSpec, spec_for
 from .outline import Definition, Entry, Outline, enclosing_entries, make_definition, outline_of
 from .symbols import SymbolIndex, shared_index
 
@@ -49,7 +49,8 @@ class CodeContext:
     window: str = ""
     window_start_line: int = 0
     enclosing: list[Definition] = field(default_factory=list)
-    """Definitions around the target (its class, impl, namespace), innermost first."""
+    """Definitions around the target (its class, impl, namespace, outer function), innermost first;
+    rendered as one signature line each."""
     focus_start_line: int = 0
     focus_end_line: int = 0
     """The span's lines (0-based inclusive, whitespace trimmed), to centre cuts on."""
@@ -136,11 +137,7 @@ def _fill_from_tree(
     if target_at is not None:
         target_entry = chain[target_at]
         ctx.target = make_definition(doc, spec, target_entry)
-        ctx.enclosing = [
-            make_definition(doc, spec, e)
-            for e in chain[target_at + 1 :]
-            if e.kind in CLASS_LIKE or e.kind in ("namespace", "module")
-        ]
+        ctx.enclosing = [make_definition(doc, spec, e) for e in chain[target_at + 1 :]]
         range_bytes = (target_entry.start_byte, target_entry.end_byte)
     else:
         ctx.target = _region(doc, outline, start_byte, end_byte, start, end)
