@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from .documents import ParsedDocument
+from .imports import ImportLine, import_lines
 from .languages import CLASS_LIKE, LanguageSpec, spec_for
+from .nodes import first_of_type, node_text
 
 _JS_FUNCTION_VALUES = frozenset(
     {
@@ -31,7 +33,6 @@ _C_NAME_TYPES = frozenset(
     {"identifier", "field_identifier", "qualified_identifier", "destructor_name", "operator_name",
      "template_function", "type_identifier", "primitive_type"}
 )  # fmt: skip
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_DOC_CHARS = 1200
 
 
@@ -97,15 +98,6 @@ class Entry:
         return self.start_byte == other.start_byte and self.end_byte == other.end_byte
 
 
-@dataclass(frozen=True)
-class ImportLine:
-    text: str
-    names: frozenset[str]
-    """The names the import binds (`np` for `import numpy as np`; "*" for a wildcard)."""
-    words: frozenset[str]
-    """Every identifier-like word in it, module path included."""
-
-
 @dataclass
 class Outline:
     """The definitions and imports of one document snapshot."""
@@ -160,7 +152,7 @@ def _walk(
 ) -> None:
     for child in scope.named_children:
         if top:
-            lines = _import_lines(child, spec)
+            lines = import_lines(child, spec)
             if lines:
                 imports.extend(lines)
                 continue
@@ -329,15 +321,11 @@ def _entries_by_leading_nodes(doc: ParsedDocument, spec: LanguageSpec, start: in
 # --- names -----------------------------------------------------------------------------------------
 
 
-def _text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
-
-
 def _name_of(core: Node, spec: LanguageSpec) -> tuple[str, str | None] | None:
     t = core.type
     if t == "impl_item":
         type_node = core.child_by_field_name("type")
-        return (_text(type_node), None) if type_node is not None else None
+        return (node_text(type_node), None) if type_node is not None else None
     if spec.name in ("c", "cpp") and t in ("function_definition", "field_declaration", "type_definition"):
         return _c_name(core.child_by_field_name("declarator"))
     if t == "assignment_statement":
@@ -349,13 +337,13 @@ def _name_of(core: Node, spec: LanguageSpec) -> tuple[str, str | None] | None:
     if t == "method_declaration":
         name = core.child_by_field_name("name")
         receiver = core.child_by_field_name("receiver")
-        return (_text(name), _first_of_type(receiver, "type_identifier")) if name is not None else None
+        return (node_text(name), first_of_type(receiver, "type_identifier")) if name is not None else None
     name = core.child_by_field_name("name")
     if name is None and t == "field_definition":  # JavaScript class fields: `handler = () => {...}`
         name = core.child_by_field_name("property")
     if name is None:
         return None
-    text = _text(name)
+    text = node_text(name)
     return (text, None) if text else None
 
 
@@ -365,7 +353,7 @@ def _c_name(node: Node | None) -> tuple[str, str | None] | None:
         if node is None:
             return None
         if node.type in _C_NAME_TYPES:
-            text = _text(node)
+            text = node_text(node)
             if node.type == "qualified_identifier":
                 scope, _, name = text.rpartition("::")
                 return name, scope or None
@@ -393,11 +381,15 @@ def _lua_name(node: Node | None) -> tuple[str, str | None] | None:
     if node is None:
         return None
     if node.type == "identifier":
-        return _text(node), None
+        return node_text(node), None
     if node.type == "dot_index_expression":
-        return _text(node.child_by_field_name("field")), _text(node.child_by_field_name("table")) or None
+        return node_text(node.child_by_field_name("field")), node_text(
+            node.child_by_field_name("table")
+        ) or None
     if node.type == "method_index_expression":
-        return _text(node.child_by_field_name("method")), _text(node.child_by_field_name("table")) or None
+        return node_text(node.child_by_field_name("method")), node_text(
+            node.child_by_field_name("table")
+        ) or None
     return None
 
 
@@ -407,18 +399,6 @@ def _lua_assigned_function(node: Node) -> Node | None:
         return None
     value = values[0].named_children[0]
     return value if value.type == "function_definition" else None
-
-
-def _first_of_type(node: Node | None, node_type: str) -> str | None:
-    if node is None:
-        return None
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == node_type:
-            return _text(current)
-        stack.extend(reversed(current.named_children))
-    return None
 
 
 # --- variables and imports -------------------------------------------------------------------------
@@ -433,9 +413,9 @@ def _variables(node: Node, spec: LanguageSpec) -> list[tuple[str, Node, Node]]:
             inner = node.named_children[0]
             left = inner.child_by_field_name("left") if inner.type == "assignment" else None
             if left is not None and left.type == "identifier":
-                out.append((_text(left), inner, node))
+                out.append((node_text(left), inner, node))
         elif node.type == "type_alias_statement":
-            out.append((_text(node.named_children[0]) if node.named_child_count else "", node, node))
+            out.append((node_text(node.named_children[0]) if node.named_child_count else "", node, node))
     elif lang in ("javascript", "typescript", "tsx"):
         decl = node
         while decl.type in ("export_statement", "ambient_declaration"):
@@ -448,13 +428,13 @@ def _variables(node: Node, spec: LanguageSpec) -> list[tuple[str, Node, Node]]:
             for d in declarators:
                 name = d.child_by_field_name("name")
                 if name is not None and name.type == "identifier" and _core_kind(d, spec) is None:
-                    out.append((_text(name), d, node if len(declarators) == 1 else d))
+                    out.append((node_text(name), d, node if len(declarators) == 1 else d))
     elif lang == "go":
         if node.type in ("const_declaration", "var_declaration"):
             specs = [c for c in node.named_children if c.type in ("const_spec", "var_spec")]
             for s in specs:
                 for name in s.children_by_field_name("name"):
-                    out.append((_text(name), s, node if len(specs) == 1 else s))
+                    out.append((node_text(name), s, node if len(specs) == 1 else s))
     elif lang == "lua":
         statement = (
             node.named_children[0] if node.type == "variable_declaration" and node.named_child_count else node
@@ -470,104 +450,8 @@ def _variables(node: Node, spec: LanguageSpec) -> list[tuple[str, Node, Node]]:
             if declarator.type == "init_declarator":
                 declarator = declarator.child_by_field_name("declarator")
             if declarator is not None and declarator.type == "identifier":
-                out.append((_text(declarator), node, node))
+                out.append((node_text(declarator), node, node))
     return [v for v in out if v[0]]
-
-
-def _words(data: bytes) -> frozenset[str]:
-    return frozenset(m.decode() for m in _WORD.findall(data))
-
-
-def _import_lines(node: Node, spec: LanguageSpec) -> list[ImportLine]:
-    t = node.type
-    data = node.text or b""
-    lang = spec.name
-    if t in spec.imports:
-        if t == "import_declaration":  # Go: one line per spec, so unused packages of a group drop out
-            specs = _descendants_of_type(node, "import_spec")
-            if len(specs) > 1:
-                return [_import_line(f"import {_text(s)}", s, spec) for s in specs]
-        return [_import_line(_text(node).rstrip("\n"), node, spec)]
-    if lang in ("javascript", "typescript", "tsx") and t in ("lexical_declaration", "variable_declaration"):
-        if b"require(" in data and len(data) < 400:
-            return [_import_line(_text(node), node, spec)]
-    if lang == "lua" and t == "variable_declaration" and b"require" in data and len(data) < 400:
-        return [_import_line(_text(node), node, spec)]
-    return []
-
-
-def _import_line(text: str, node: Node, spec: LanguageSpec) -> ImportLine:
-    words = _words(node.text or b"")
-    return ImportLine(text, _bound_names(node, spec, text) or words, words)
-
-
-def _bound_names(node: Node, spec: LanguageSpec, text: str) -> frozenset[str]:
-    """The names an import makes available to the code below it (empty when unknown: match all words)."""
-    lang = spec.name
-    names: set[str] = set()
-    if lang == "python":
-        for child in node.children_by_field_name("name"):
-            if child.type == "aliased_import":
-                names.add(_text(child.child_by_field_name("alias")))
-            elif node.type == "import_statement":
-                names.add(_text(child).split(".", 1)[0])
-            else:
-                names.add(_text(child).rsplit(".", 1)[-1])
-        if any(c.type == "wildcard_import" for c in node.named_children):
-            names.add("*")
-    elif lang in ("javascript", "typescript", "tsx"):
-        scope = next((c for c in node.named_children if c.type == "import_clause"), None)
-        if scope is None and node.type != "import_statement":
-            scope = next((c for c in node.named_children if c.type == "variable_declarator"), None)
-            scope = scope.child_by_field_name("name") if scope is not None else None
-        if scope is not None:
-            names.update(_text(n) for n in _descendants_of_type(scope, "identifier"))
-            names.update(
-                _text(n) for n in _descendants_of_type(scope, "shorthand_property_identifier_pattern")
-            )
-    elif lang == "go":
-        for import_spec in _descendants_of_type(node, "import_spec"):
-            alias = import_spec.child_by_field_name("name")
-            path = _text(import_spec.child_by_field_name("path")).strip('"`')
-            if alias is not None:
-                names.add(_text(alias))
-                continue
-            segments = path.split("/")
-            last = segments[-1]
-            if re.fullmatch(r"v\d+", last) and len(segments) > 1:
-                last = segments[-2]
-            last = last.split(".", 1)[0]
-            names.update({last, last.removeprefix("go-"), last.replace("-", "_")})
-    elif lang == "rust":
-        body = re.sub(r"^\s*(pub(\([^)]*\))?\s+)?(use|extern\s+crate)\s+", "", text).rstrip().rstrip(";")
-        for piece in re.split(r"[{},]", body):
-            piece = piece.strip()
-            if " as " in piece:
-                names.add(piece.rsplit(" as ", 1)[1].strip())
-            elif piece:
-                last = piece.split("::")[-1].strip()
-                if last and last != "self":
-                    names.add(last)
-    elif lang == "lua":
-        statement = node.named_children[0] if node.named_child_count else None
-        variables = (
-            statement.named_children[0] if statement is not None and statement.named_child_count else None
-        )
-        if variables is not None and variables.type == "variable_list":
-            names.update(_text(v) for v in variables.named_children if v.type == "identifier")
-    return frozenset(n for n in names if n)
-
-
-def _descendants_of_type(node: Node, node_type: str) -> list[Node]:
-    out = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == node_type:
-            out.append(current)
-            continue
-        stack.extend(reversed(current.named_children))
-    return out
 
 
 # --- turning entries into Definitions -------------------------------------------------------------
@@ -633,13 +517,13 @@ def _docstring(entry: Entry, spec: LanguageSpec) -> str | None:
         if first is not None and first.type == "expression_statement" and first.named_child_count == 1:
             string = first.named_children[0]
             if string.type == "string":
-                return _clean_python_string(_text(string)) or None
+                return _clean_python_string(node_text(string)) or None
         return None
     comments: list[str] = []
     node = entry.first
     prev = node.prev_sibling
     while prev is not None and prev.type in spec.comments and prev.end_point[0] >= node.start_point[0] - 1:
-        comments.append(_text(prev))
+        comments.append(node_text(prev))
         node = prev
         prev = node.prev_sibling
         if len(comments) > 40:
