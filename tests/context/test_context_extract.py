@@ -319,3 +319,12 @@ def test_document_without_extension_uses_the_given_language() -> None:
     assert doc.language is None
     ctx = extract_context(doc, "rust", Span(1, 4, 1, 4))
     assert ctx.language == "rust" and ctx.target.name == "main"
+
+
+def test_span_over_two_classes_in_a_namespace_is_a_region_not_the_namespace() -> None:
+    lines = CPP.split("\n")
+    first, last = lines.index("class Shape {"), lines.index("class Square : public Shape {")
+    ctx = extract_context(CPP, "cpp", Span(first + 2, 0, last + 1, 0))
+    assert (ctx.target.kind, ctx.target.name) == ("region", "Shape, Square")
+    assert ctx.target.start_line == first
+    assert ctx.target.text.endswith("double side_;\n};")

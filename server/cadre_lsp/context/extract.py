@@ -173,7 +173,7 @@ def _region(
     touched = [
         e
         for e in outline.top_level()
-        if e.start_byte < end_byte and e.end_byte > start_byte and e.parent is None
+        if e.kind not in ("module", "namespace") and e.start_byte < end_byte and e.end_byte > start_byte
     ]
     if not any(e.kind != "variable" for e in touched):
         return None
