@@ -76,6 +76,7 @@ describe('package.json', () => {
   it('declares exactly the server settings of the contract', () => {
     assert.deepEqual(serverSettingKeys(pkg.contributes.configuration.properties), [
       'action_patterns',
+      'config_file',
       'endpoints',
       'hover.budget_ms',
       'hover.enabled',
