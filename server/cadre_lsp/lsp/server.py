@@ -285,6 +285,7 @@ def build_server(config_path: str | None = None) -> CadreServer:
     # -- hover (bounded by the configured budget) ------------------------------------------------------
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: CadreServer, params: types.HoverParams) -> types.Hover | None:
+        await ls.ready.wait()
         cfg = ls.engine.config.hover
         doc = ls.docs.get(params.text_document.uri)
         if not cfg.enabled or doc is None:
