@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config.schema import ROLES, Config, EndpointConfig
-from .base import ChatBackend, Completion, Health, Message, ModelError, ModelTimeout, TokenCallback
+from .base import (
+    ChatBackend,
+    Completion,
+    Health,
+    Message,
+    ModelError,
+    ModelTimeout,
+    TokenCallback,
+    UnsupportedFeature,
+)
 from .factory import make_backend
 from .stats import EndpointStats
 
@@ -114,6 +123,12 @@ class ModelPool:
                     timeout=ep.timeout_s)
             except asyncio.TimeoutError:
                 err: ModelError = ModelTimeout(f"timed out after {ep.timeout_s:g}s", endpoint=name)
+            except UnsupportedFeature as exc:
+                if kw.get("schema") is None:
+                    err = exc
+                else:  # e.g. MLX has no constrained decoding: the prompts ask for JSON anyway
+                    kw["schema"] = None
+                    continue
             except ModelError as exc:
                 err = exc
             else:
@@ -163,6 +178,6 @@ class ModelPool:
         for b in self._backends.values():
             try:
                 await b.aclose()
-            except Exception:  # noqa: BLE001 - closing must not mask the real outcome
+            except Exception:
                 pass
         self._backends.clear()
