@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+
 from fakes.scripted_workspace import BROKEN, FIXED, SOURCE, WRONG, Workspace, block, requests_of, verdict
 
 FIXED_SOURCE = SOURCE.replace("total -= p", "total += p")

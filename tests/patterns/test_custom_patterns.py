@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from cadre_lsp.config import ConfigError, load_config
 from cadre_lsp.patterns.verdicts import parse_choice, parse_verdict
 from fakes.scripted_workspace import FIXED, SOURCE, Workspace, block, requests_of, verdict

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cadre_lsp.config import load_config
 from cadre_lsp.context import syntax_errors
 from cadre_lsp.core import ProgressEvent, Request, Span
