@@ -132,7 +132,7 @@ class _SharedModel:
             if self.server is not None:
                 return self.server
             path = ensure_model(self.model)
-            threads = self.n_threads or os.cpu_count() or 1
+            threads = self.n_threads or _cpu_count()
             p = xlc.CommonParams()
             p.model.path = str(path)
             p.n_ctx = self.n_ctx * self.n_parallel  # llama.cpp splits n_ctx across the slots
@@ -163,6 +163,13 @@ class _SharedModel:
         with self._load_lock:
             self.server = None
             self.slots = None
+
+
+def _cpu_count() -> int:
+    """Cores this process may run on (affinity-aware where the OS tells us)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 _REGISTRY: dict[str, _SharedModel] = {}
