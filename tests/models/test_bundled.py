@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from cadre_lsp.models import bundled
 from cadre_lsp.models.base import ModelNotFound
 from cadre_lsp.models.bundled import BUNDLED, BundleCorrupt, BundledModel, ensure_model, model_status
