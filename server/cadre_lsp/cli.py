@@ -193,6 +193,8 @@ async def _doctor(args: argparse.Namespace) -> int:
     from .models.roles import ModelPool
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped output: keep model names and hints whole
     config = load_config(args.workspace or ".", args.config)
     _prepare_embedded(config, Console(stderr=True), quiet=False)
     pool = ModelPool(config)
