@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from cadre_lsp.core import FileEdit, Span, TextChange
 from cadre_lsp.edits import EditError, apply_edit_calls, unified_diff
 from cadre_lsp.toolcalls import ToolCall
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 DOC = """import os
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from cadre_lsp.edits import (
     DEFAULT_PROTECTED,
     EditError,

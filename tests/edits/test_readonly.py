@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cadre_lsp.edits import EditError, PathRefused, answer_readonly, glob_to_regex
 from cadre_lsp.toolcalls import ToolCall
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cadre_lsp.core import FileEdit, TextChange
 from cadre_lsp.edits import EditConflict, apply_edit_calls, rebase
 from cadre_lsp.toolcalls import ToolCall
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 BASE = "".join(f"line {i}: value = {i * 7}\n" for i in range(20))
 

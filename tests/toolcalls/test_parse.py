@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cadre_lsp.toolcalls import SHELL_REFUSED, ToolCall, extract_calls, parse_tool_calls, validate_call
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from cadre_lsp.toolcalls import SHELL_REFUSED, ToolCall, extract_calls, parse_tool_calls, validate_call
 
 from .corpus import CASES, Case
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from cadre_lsp.core import Span
 from cadre_lsp.edits import apply_edit_calls
 from cadre_lsp.toolcalls import (
@@ -13,8 +16,6 @@ from cadre_lsp.toolcalls import (
     rewrite_to_edits,
     validate_call,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 METHOD_DOC = '''import math
 
@@ -177,3 +178,15 @@ def test_rewrite_round_trip_property(old_lines: list[str], new_lines: list[str],
     assert result.startswith("import os\n\n") and result.endswith("\n# end\n")
     got_body = result[len("import os\n\n") : len(result) - len("\n# end\n")]
     assert [ln.rstrip() for ln in got_body.split("\n")] == [ln.rstrip() for ln in expected.split("\n")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \n\t:1()", max_size=60), st.text(alphabet="ab \n\t:1()", max_size=60))
+@example("1", "1\n1")  # a last line without "\n" that stays equal must not swallow the line after it
+def test_synthesised_edits_reproduce_the_fitted_rewrite(orig: str, new: str) -> None:
+    if not orig.strip():
+        return
+    calls = rewrite_to_edits("t.py", orig, new)
+    got = apply_edit_calls(orig, "t.py", calls, None, version=None).apply() if calls else orig
+    want = fit_rewrite(orig, new)
+    assert [ln.rstrip() for ln in got.split("\n")] == [ln.rstrip() for ln in want.split("\n")]

@@ -125,6 +125,8 @@ def _marker_calls(text: str) -> tuple[bool, list[ToolCall]]:
     if _HERMES_OPEN.search(text):
         calls: list[ToolCall] = []
         for seg in _segments(text, _HERMES_OPEN, _HERMES_CLOSE):
+            if len(calls) >= MAX_CALLS:
+                break
             if _FUNCTION_TAG.search(seg):
                 calls += _function_tag_calls(seg)
             else:
@@ -134,7 +136,7 @@ def _marker_calls(text: str) -> tuple[bool, list[ToolCall]]:
         return True, _function_tag_calls(text)
     if _PYTHON_TAG in text:
         calls = []
-        for seg in text.split(_PYTHON_TAG)[1:]:
+        for seg in text.split(_PYTHON_TAG)[1 : MAX_CALLS + 1]:
             calls += _segment_calls(seg, "python_tag", strict=True) or _pythonic_calls(seg)
         return True, calls
     if _MISTRAL in text:
@@ -159,7 +161,7 @@ def _function_tag_calls(text: str) -> list[ToolCall]:
     """`<function=Edit>{json}</function>` (Llama 3.1) or with `<parameter=path>...` bodies (Qwen3-Coder)."""
     calls: list[ToolCall] = []
     tags = list(_FUNCTION_TAG.finditer(text))
-    for k, m in enumerate(tags):
+    for k, m in enumerate(tags[:MAX_CALLS]):
         limit = tags[k + 1].start() if k + 1 < len(tags) else len(text)
         close = _FUNCTION_CLOSE.search(text, m.end(), limit)
         body = text[m.end() : close.start() if close else limit]
@@ -194,7 +196,7 @@ def _parameter_value(body: str) -> Any:
 
 def _mistral_calls(text: str) -> list[ToolCall]:
     calls: list[ToolCall] = []
-    for seg in text.split(_MISTRAL)[1:]:
+    for seg in text.split(_MISTRAL)[1 : MAX_CALLS + 1]:
         m = _MISTRAL_NAMED.match(seg)
         if m:
             calls += _segment_calls(seg[m.end() :], "mistral", strict=True, name=m.group(1))
@@ -206,7 +208,7 @@ def _mistral_calls(text: str) -> list[ToolCall]:
 def _deepseek_calls(text: str) -> list[ToolCall]:
     """`<｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME\\n```json{args}```` (V2.5/V3) or `NAME<｜tool▁sep｜>{args}` (V3.1)."""
     calls: list[ToolCall] = []
-    for piece in text.split(_DS_BEGIN)[1:]:
+    for piece in text.split(_DS_BEGIN)[1 : MAX_CALLS + 1]:
         end = _DS_END.search(piece)
         piece = piece[: end.start()] if end else piece
         head, sep, rest = piece.partition(_DS_SEP)

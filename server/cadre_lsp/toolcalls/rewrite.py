@@ -96,10 +96,9 @@ def rewrite_to_edits(path: str, original_block: str, new_block: str) -> list[Too
     new = fit_rewrite(orig, new_block)
     if new == orig:
         return []
-    a = orig.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a, b = _keepends(orig), _keepends(new)
     # Lines that differ only in trailing whitespace count as equal and keep the file's version.
-    matcher = difflib.SequenceMatcher(None, [ln.rstrip() for ln in a], [ln.rstrip() for ln in b], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [_key(ln) for ln in a], [_key(ln) for ln in b], autojunk=False)
     ops = matcher.get_opcodes()
     hunks = [[i1, i2] for tag, i1, i2, _j1, _j2 in ops if tag != "equal"]
     while True:
@@ -138,6 +137,18 @@ def _render(ops: list[tuple[str, int, int, int, int]], a: list[str], b: list[str
         elif i1 <= ai1 and ai2 <= i2:
             out.extend(b[bj1:bj2])
     return "".join(out)
+
+
+def _key(line: str) -> str:
+    """A line without trailing whitespace, but still telling a last line without "\\n" apart."""
+    return line.rstrip() + ("\n" if line.endswith("\n") else "")
+
+
+def _keepends(text: str) -> list[str]:
+    """Lines with their "\\n" (only "\\n" splits, unlike str.splitlines)."""
+    parts = [p + "\n" for p in text.split("\n")]
+    parts[-1] = parts[-1][:-1]
+    return parts if parts[-1] else parts[:-1]
 
 
 def _merge_touching(hunks: list[list[int]]) -> list[list[int]]:
