@@ -35,8 +35,7 @@ async def test_role_limit_queues_and_other_roles_run_in_parallel():
     assert active == {"coding": 1, "reasoning": 2}
     assert m.queued == 3
     gate.set()
-    while m.jobs():
-        await asyncio.sleep(0.01)
+    await asyncio.wait([j.task for j in m.jobs()])
     assert peak == {"coding": 1, "reasoning": 2}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp.harness import HOVER, SHOP, TOTAL_FIXED, exchange, default_script, session, wait_for
+from lsp.harness import HOVER, SHOP, TOTAL_FIXED, default_script, exchange, session, wait_for
 
 
 def uri_of(ws) -> str:
