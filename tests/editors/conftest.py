@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop.py"
+MODEL = "shop-script"
 ROLES = ("reasoning", "coding", "validator", "competitor", "judge", "tools", "summarizer")
 
 FIXED_TOTAL = '''def total_price(prices):
@@ -42,6 +44,8 @@ SCRIPT = [
      "reply": json.dumps({"findings": [REVIEW_FINDING]}), "tokens_per_s": 400},
     {"match": {"contains": ["Explain this", "def count_vowels"]}, "reply": EXPLANATION},
     {"match": {"contains": ["In one or two sentences"]}, "reply": "Adds things up."},
+    # Slow on purpose: the job is still running when the test cancels it.
+    {"match": {"contains": ["Implement this", "def factorial"]}, "reply": "never delivered", "latency_s": 120},
 ]
 
 
@@ -54,6 +58,7 @@ class ScriptedWorkspace:
     fixed_total: str = FIXED_TOTAL
     review_finding: dict = None  # type: ignore[assignment]
     explanation: str = EXPLANATION
+    model: str = MODEL
 
     def __post_init__(self) -> None:
         self.review_finding = dict(REVIEW_FINDING)
@@ -68,14 +73,14 @@ class ScriptedWorkspace:
 
 def config_toml(script_name: str) -> str:
     roles = "".join(f'{r} = ["s"]\n' for r in ROLES)
-    return (f'[endpoints.s]\nkind = "scripted"\nscript = "{script_name}"\nretries = 0\n\n'
+    return (f'[endpoints.s]\nkind = "scripted"\nmodel = "{MODEL}"\nscript = "{script_name}"\nretries = 0\n\n'
             f"[roles]\n{roles}")
 
 
-@pytest.fixture
-def scripted_ws(tmp_path: Path) -> ScriptedWorkspace:
-    """tmp/ws with shop.py and `.cadre.toml` (the workspace config a user would commit) + script.json."""
-    root = tmp_path / "ws"
+def make_scripted_ws(base: Path) -> ScriptedWorkspace:
+    """base/ws with shop.py and `.cadre.toml` (the workspace config a user would commit) + script.json;
+    XDG dirs under base so no user config, cache or editor state is read or written."""
+    root = base / "ws"
     root.mkdir()
     target = root / "shop.py"
     target.write_text(SHOP.read_text(encoding="utf-8"), encoding="utf-8")
@@ -84,9 +89,20 @@ def scripted_ws(tmp_path: Path) -> ScriptedWorkspace:
     config.write_text(config_toml("script.json"), encoding="utf-8")
     env = dict(os.environ)
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-        d = tmp_path / name.lower()
+        d = base / name.lower()
         d.mkdir()
         env[name] = str(d)
     env.pop("CADRE_CONFIG", None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "server"), env.get("PYTHONPATH")) if p)
     return ScriptedWorkspace(root=root, file=target, config=config, env=env)
+
+
+@pytest.fixture
+def scripted_ws(tmp_path: Path) -> ScriptedWorkspace:
+    return make_scripted_ws(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def scripted_ws_factory() -> Callable[[Path], ScriptedWorkspace]:
+    """For module-scoped fixtures: make_scripted_ws(base) on a directory of their own."""
+    return make_scripted_ws

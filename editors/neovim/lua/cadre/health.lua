@@ -1,0 +1,183 @@
+-- :checkhealth cadre: the server binary, the configuration it loads, and the models' health.
+--
+-- Runs `<cmd> --version` and `<cmd> doctor --no-probe` (no generation, so it is quick) with the same
+-- command, root and --config the client uses. Health reporting functions differ by version:
+-- vim.health.ok & co. on 0.10+, vim.health.report_ok & co. on 0.8/0.9, health#report_ok on 0.7.
+
+local M = {}
+
+local function reporter()
+  local h = vim.health
+  if h and h.ok then
+    return { start = h.start, ok = h.ok, warn = h.warn, error = h.error, info = h.info }
+  end
+  if h and h.report_ok then
+    return { start = h.report_start, ok = h.report_ok, warn = h.report_warn, error = h.report_error,
+      info = h.report_info }
+  end
+  return {
+    start = vim.fn['health#report_start'],
+    ok = vim.fn['health#report_ok'],
+    warn = function(msg, advice) vim.fn['health#report_warn'](msg, advice or {}) end,
+    error = function(msg, advice) vim.fn['health#report_error'](msg, advice or {}) end,
+    info = vim.fn['health#report_info'],
+  }
+end
+
+--- The command prefix that runs the cadre-lsp CLI (cmd without `serve` and its own flags), and the
+--- --config file the server is started with (if any).
+function M.cli(cmd)
+  local base, config_file = {}, nil
+  local i = 1
+  while i <= #cmd do
+    local arg = cmd[i]
+    if arg == 'serve' then
+      -- `serve` ends the CLI prefix; keep its --config for doctor.
+      for j = i + 1, #cmd do
+        if cmd[j] == '--config' then
+          config_file = cmd[j + 1]
+        elseif type(cmd[j]) == 'string' and cmd[j]:match('^%-%-config=') then
+          config_file = cmd[j]:sub(10)
+        end
+      end
+      break
+    end
+    table.insert(base, arg)
+    i = i + 1
+  end
+  return base, config_file
+end
+
+-- Run argv (no shell) in cwd; returns exit code and stdout+stderr. COLUMNS: rich, which draws the
+-- CLI's tables, wraps at 80 columns when it is not writing to a terminal.
+local function run(argv, cwd)
+  local chunks = {}
+  local function collect(_, data)
+    for _, line in ipairs(data or {}) do
+      table.insert(chunks, line)
+    end
+  end
+  local ok, job = pcall(vim.fn.jobstart, argv, {
+    cwd = cwd,
+    env = { COLUMNS = '150' },
+    stdout_buffered = true,
+    stderr_buffered = true,
+    on_stdout = collect,
+    on_stderr = collect,
+  })
+  if not ok or job <= 0 then
+    return -1, 'could not start ' .. table.concat(argv, ' ') .. (ok and '' or (': ' .. tostring(job)))
+  end
+  local code = vim.fn.jobwait({ job }, 120000)[1]
+  if code == -1 then
+    vim.fn.jobstop(job)
+    return -1, table.concat(argv, ' ') .. ' timed out after 120 s'
+  end
+  return code, table.concat(chunks, '\n')
+end
+
+local function lines_of(text)
+  local out = {}
+  for _, l in ipairs(vim.split(text or '', '\n', { plain = true })) do
+    if l:match('%S') then
+      table.insert(out, l)
+    end
+  end
+  return out
+end
+
+function M.check()
+  local report = reporter()
+  local cadre = require('cadre')
+  local opts = cadre.options
+  report.start('cadre: setup')
+  if not opts then
+    report.error("require('cadre').setup() has not been called", { "Add require('cadre').setup({}) to your config." })
+    opts = require('cadre.config').merge({})
+  else
+    report.ok('setup() called; filetypes: ' .. table.concat(opts.filetypes, ', '))
+  end
+  report.info('Neovim ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor) .. '.'
+    .. tostring(vim.version().patch) .. (vim.lsp.start and ' (vim.lsp.start)' or ' (vim.lsp.start_client)'))
+
+  report.start('cadre: server binary')
+  local base, config_file = M.cli(opts.cmd)
+  if vim.fn.executable(base[1]) ~= 1 then
+    report.error(string.format('`%s` not found on $PATH', base[1]), {
+      'Install it: pip install cadre-lsp (or pipx install cadre-lsp)',
+      "Or point setup() at it: cmd = { '/path/to/venv/bin/cadre-lsp', 'serve' }",
+      "Or use Python: cmd = { 'python3', '-m', 'cadre_lsp', 'serve' }",
+    })
+    return
+  end
+  report.ok(string.format('`%s` is %s', base[1], vim.fn.exepath(base[1])))
+  local version_cmd = vim.list_extend(vim.deepcopy(base), { '--version' })
+  local code, out = run(version_cmd)
+  if code ~= 0 then
+    report.error('`' .. table.concat(version_cmd, ' ') .. '` failed (exit ' .. code .. ')', lines_of(out))
+    return
+  end
+  report.ok(vim.trim(out))
+
+  report.start('cadre: configuration and models')
+  local bufname = vim.api.nvim_buf_get_name(0)
+  local root = require('cadre.lsp').find_root(bufname, opts.root_markers)
+  report.info('workspace root: ' .. root)
+  local function with_config(argv)
+    argv = vim.list_extend(vim.deepcopy(base), argv)
+    vim.list_extend(argv, { '--workspace', root })
+    if config_file then
+      vim.list_extend(argv, { '--config', config_file })
+    end
+    return argv
+  end
+  -- `models` only reads the config: a quick check that it loads, and which models are not ready.
+  local models = with_config({ 'models', 'list' })
+  code, out = run(models, root)
+  if code ~= 0 then
+    report.error('the configuration does not load (`' .. table.concat(models, ' ') .. '`)', lines_of(out))
+    return
+  end
+  report.ok('configuration loads; endpoints:')
+  local unprepared = false
+  for _, l in ipairs(lines_of(out)) do
+    report.info(l)
+    if l:match('%[') and not l:match('%[ready%]') then
+      unprepared = true
+    end
+  end
+  if unprepared then
+    report.warn('a bundled model is not prepared yet; the first job would prepare it', {
+      'Run `' .. table.concat(base, ' ') .. ' models prepare` in a terminal once (it shows progress).' })
+    return
+  end
+  -- doctor: is every endpoint reachable and its model present (no generation: --no-probe).
+  local doctor = with_config({ 'doctor', '--no-probe' })
+  code, out = run(doctor, root)
+  local lines = lines_of(out)
+  if code == 0 then
+    report.ok('every endpoint is healthy (`' .. table.concat(doctor, ' ') .. '`)')
+    for _, l in ipairs(lines) do
+      report.info(l)
+    end
+  else
+    report.warn('some endpoints are unhealthy (`' .. table.concat(doctor, ' ') .. '`)', lines)
+  end
+
+  report.start('cadre: client')
+  local clients = require('cadre.lsp').clients(nil)
+  if #clients == 0 then
+    report.info('no cadre client running yet (open a ' .. table.concat(opts.filetypes, '/') .. ' file)')
+  end
+  local state = require('cadre.state')
+  for _, c in ipairs(clients) do
+    report.ok(string.format('client %d, root %s', c.id, c.config.root_dir or '?'))
+  end
+  local roles = vim.tbl_keys(state.models)
+  table.sort(roles)
+  for _, role in ipairs(roles) do
+    report.info(string.format('%s -> %s', role, tostring(state.models[role])))
+  end
+end
+
+return M

@@ -1,0 +1,153 @@
+"""The Neovim plugin (editors/neovim) in a real headless Neovim against the real server.
+
+`nvim --headless -u nvim/init.lua -c 'luafile nvim/e2e.lua' <copy of examples/shop.py>`: the plugin
+attaches through its FileType autocmd (root found by the workspace's `.cadre.toml`), the e2e script
+drives code actions, :CadreReview, :CadreExplain, :CadreImplement + :CadreCancel, :CadreStatus and
+:checkhealth cadre, then writes a JSON report that the assertions below read. Only the model is
+scripted (tests/editors/conftest.py). Runs on whatever `nvim` is on PATH (CI: Debian's 0.7.2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PLUGIN = HERE.parents[1] / "editors" / "neovim"
+NVIM = shutil.which("nvim")
+EXTRA = [p for p in os.environ.get("CADRE_TEST_NVIM", "").split(os.pathsep) if p]
+"""More Neovim binaries to run the same test with (e.g. a 0.10+ build next to Debian's 0.7.2)."""
+
+pytestmark = [
+    pytest.mark.neovim,
+    pytest.mark.skipif(NVIM is None and not EXTRA, reason="nvim is not installed (apt-get install neovim)"),
+]
+
+
+def nvim_version(nvim: str) -> tuple[int, ...]:
+    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"NVIM v(\d+)\.(\d+)\.(\d+)", out)
+    assert m, out
+    return tuple(int(x) for x in m.groups())
+
+
+def run_e2e(nvim: str, ws: Any, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    report_path = tmp_path / "report.json"
+    env = dict(ws.env)
+    env.update({
+        "CADRE_NVIM_PLUGIN": str(PLUGIN),
+        "CADRE_TEST_CMD": json.dumps([sys.executable, "-m", "cadre_lsp", "serve"]),
+        "CADRE_TEST_REPORT": str(report_path),
+    })
+    proc = subprocess.run(
+        [nvim, "--headless", "-u", str(HERE / "nvim" / "init.lua"), "-i", "NONE",
+         "-c", f"luafile {HERE / 'nvim' / 'e2e.lua'}", str(ws.file)],
+        cwd=ws.root, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    return proc, report
+
+
+BINARIES = [p for p in [NVIM, *EXTRA] if p]
+
+
+def _label(nvim: str) -> str:
+    try:
+        return "nvim-" + ".".join(map(str, nvim_version(nvim)))
+    except (OSError, subprocess.CalledProcessError, AssertionError):
+        return nvim
+
+
+@pytest.fixture(scope="module", params=BINARIES, ids=[_label(p) for p in BINARIES])
+def e2e(request: pytest.FixtureRequest, scripted_ws_factory: Any,
+        tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One headless run per Neovim binary, shared by the tests below (each reads part of its report)."""
+    nvim: str = request.param
+    base = tmp_path_factory.mktemp("nvim-e2e")
+    ws = scripted_ws_factory(base)
+    proc, report = run_e2e(nvim, ws, base)
+    detail = f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}\nreport: {report}"
+    assert proc.returncode == 0 and report.get("ok"), detail
+    report["_ws"] = ws
+    report["_version"] = nvim_version(nvim)
+    return report
+
+
+def test_headless_neovim_runs_the_plugin_end_to_end(e2e: dict[str, Any]) -> None:
+    ws = e2e["_ws"]
+    assert e2e["_version"] >= (0, 7, 2)
+    assert e2e["nvim"] == ".".join(map(str, e2e["_version"]))
+    # One client, rooted where .cadre.toml is (the root marker), so the scripted config was found.
+    assert e2e["client"]["name"] == "cadre"
+    assert Path(e2e["client"]["root"]).resolve() == ws.root.resolve()
+
+    # The four actions are in the list (and so in vim.lsp.buf.code_action's menu).
+    for title in ("cadre: Explain", "cadre: Implement", "cadre: Fix", "cadre: Review"):
+        assert title in e2e["actions"]
+        assert title in e2e["offered"]
+
+    # Fix came back through workspace/applyEdit: exactly total_price changed, to the scripted fix.
+    original = ws.original()
+    start, end = original.index("def total_price"), original.index("\n\n\ndef largest")
+    expected = original[:start] + ws.fixed_total.rstrip("\n") + original[end:]
+    assert "\n".join(e2e["after_fix"]) + "\n" == expected
+
+    # Review published diagnostics with source cadre on the inverted comparison (0-based line 15).
+    cadre_diags = [d for d in e2e["diagnostics"] if d["source"] == "cadre"]
+    assert len(cadre_diags) == 1
+    assert cadre_diags[0]["lnum"] == ws.review_finding["start_line"] - 1
+    assert "inverted" in cadre_diags[0]["message"]
+    assert cadre_diags[0]["severity"] == 2  # vim.diagnostic.severity.WARN
+
+    # Explain: the cadre/result markdown in the float.
+    float_text = "\n".join(e2e["explain_float"])
+    assert ws.explanation in float_text and "cadre: Explain" in float_text
+
+    # Cancel: the slow implement job was running (and shown in the statusline), then cancelled with
+    # nothing applied.
+    assert e2e["statusline_running"].startswith("cadre: ")
+    assert "cancel" in e2e["cancelled"]
+    assert e2e["factorial_after_cancel"] == "    result = 1"
+
+    # Progress: seen by the plugin and by Neovim's own progress autocmd, begun for every job, all
+    # ended; at each progress event the statusline component named the running job.
+    assert e2e["progress_seen"] > 0 and e2e["lsp_progress_events"] > 0
+    for title in ("cadre: Fix", "cadre: Review", "cadre: Explain", "cadre: Implement"):
+        assert title in e2e["begun"]
+    assert e2e["progress_left"] == 0
+    assert e2e["statusline"] and all(s.startswith("cadre: ") for s in e2e["statusline"])
+
+    # :CadreStatus data: roles with the scripted model, no job left, stats counting our requests.
+    status = e2e["status"]
+    assert status["roles"]["coding"]["model"] == ws.model
+    assert status["jobs"] == []
+    assert status["stats"], status
+    assert any("## Roles" == line for line in e2e["status_lines"])
+    assert e2e["models"].get("reasoning") == ws.model
+
+
+def test_range_commands_measure_columns_in_the_negotiated_encoding(e2e: dict[str, Any]) -> None:
+    # 'aé𝄞b' with 'é𝄞' selected charwise: é is 2 UTF-8 bytes / 1 UTF-16 unit, 𝄞 4 bytes / 2 units.
+    expected_end = {"utf-8": 7, "utf-16": 4, "utf-32": 3}
+    for enc, end in expected_end.items():
+        r = e2e["ranges"][enc]
+        assert r["charwise"] == {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": end}}, enc
+        # The last line, linewise: to its end (there is no next line to end at).
+        assert r["linewise"] == {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 1}}, enc
+
+
+def test_checkhealth_reports_binary_config_and_models(e2e: dict[str, Any]) -> None:
+    health = "\n".join(e2e["health"])
+    assert "cadre: server binary" in health
+    assert re.search(r"OK:? .*cadre-lsp \d", health), health  # `<cmd> --version` ran
+    assert re.search(r"OK:? configuration loads", health), health
+    assert re.search(r"OK:? every endpoint is healthy", health), health
+    assert e2e["_ws"].model in health  # the endpoint list names the scripted model
+    assert "ERROR" not in health, health
