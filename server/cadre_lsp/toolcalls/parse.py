@@ -2,7 +2,7 @@
 
 Order of trust: native `tool_calls` from the backend; explicit call markers (Hermes `<tool_call>`,
 `<function=...>` from Llama 3.1 and Qwen3-Coder, Llama's `<|python_tag|>`, Mistral's `[TOOL_CALLS]`,
-DeepSeek's `<｜tool▁call▁begin｜>`); fenced JSON; Python-call syntax (`Edit(path=...)`, Llama 3.2 and
+DeepSeek's `<｜tool▁call▁begin｜>`, ReAct's `Action:`/`Action Input:`); fenced JSON; Python-call syntax (`Edit(path=...)`, Llama 3.2 and
 Gemma); and last, call-shaped JSON anywhere in the prose. The first source that yields anything wins,
 so a JSON example quoted in prose never adds to real calls.
 
@@ -46,6 +46,7 @@ _PARAMETER_CLOSE = re.compile(r"</parameter>", re.I)
 _PYTHON_TAG = "<|python_tag|>"
 _MISTRAL = "[TOOL_CALLS]"
 _MISTRAL_NAMED = re.compile(r"\s*([\w.-]+)(?:\[CALL_ID\][^\[]*)?\[ARGS\]")
+_REACT = re.compile(r"^\s*Action:\s*`?([\w.-]+)`?\s*\n\s*Action Input:\s*", re.M)
 _DS_BEGIN = "<｜tool▁call▁begin｜>"
 _DS_SEP = "<｜tool▁sep｜>"
 _DS_END = re.compile(r"<｜tool▁call▁end｜>|<｜tool▁calls▁end｜>")
@@ -143,6 +144,13 @@ def _marker_calls(text: str) -> tuple[bool, list[ToolCall]]:
         return True, _mistral_calls(text)
     if _DS_BEGIN in text:
         return True, _deepseek_calls(text)
+    react = list(_REACT.finditer(text))
+    if react:  # ReAct: "Action: Read\nAction Input: {...}"
+        calls = []
+        for k, m in enumerate(react[:MAX_CALLS]):
+            limit = react[k + 1].start() if k + 1 < len(react) else len(text)
+            calls += _segment_calls(text[m.end() : limit], "react", strict=True, name=m.group(1), first_only=True)
+        return True, calls
     return False, []
 
 
@@ -279,7 +287,8 @@ def _bare_calls(text: str) -> list[ToolCall]:
 # -- values -> calls ----------------------------------------------------------------------------------
 
 
-def _segment_calls(seg: str, source: str, *, strict: bool, name: str | None = None) -> list[ToolCall]:
+def _segment_calls(seg: str, source: str, *, strict: bool, name: str | None = None,
+                   first_only: bool = False) -> list[ToolCall]:
     """Every JSON value in a region meant to hold calls (or, with `name`, that tool's arguments).
 
     `strict` (inside an explicit marker): anything unreadable or name-less is reported. Otherwise
@@ -315,6 +324,8 @@ def _segment_calls(seg: str, source: str, *, strict: bool, name: str | None = No
             found = [ToolCall("", {}, error="a tool call block without a tool name", raw=raw, source=source)]
         calls += found
         pos = end
+        if first_only:
+            break
     return calls
 
 
