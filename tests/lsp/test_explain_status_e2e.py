@@ -30,7 +30,7 @@ async def test_explain_shows_a_markdown_document_outside_the_workspace(ws, profi
         (shown,) = s.client.shown_documents
         path = Path(to_fs_path(shown.uri))
         assert path.suffix == ".md" and path.is_relative_to(ws.cache) and not path.is_relative_to(ws.root)
-        assert "**subtracts**" in path.read_text()  # noqa: ASYNC240 - a tiny local file in a test
+        assert "**subtracts**" in path.read_text()
 
 
 async def test_status_reports_roles_health_jobs_queue_and_stats(ws):

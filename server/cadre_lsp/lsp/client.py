@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,3 +92,39 @@ def log_message(ls: LanguageServer, message: str, kind: types.MessageType = type
             ls.log_trace(types.LogTraceParams(message=message))
     except Exception:
         log.debug("could not log message", exc_info=True)
+
+
+class LogForwarder(logging.Handler):
+    """Sends the server's own log records (INFO and up, `cadre_lsp.*`) to the client as logMessages,
+    so an editor's LSP log shows what the server did; records from other threads are skipped."""
+
+    def __init__(self, ls: LanguageServer) -> None:
+        super().__init__(logging.INFO)
+        self.ls = ls
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if threading.current_thread() is not threading.main_thread() or self.ls.protocol.writer is None:
+            return
+        kind = next((v for k, v in _LEVELS if record.levelno >= k), types.MessageType.Log)
+        try:
+            text = self.format(record)
+            if record.exc_info:
+                text = f"{record.getMessage()} ({record.exc_info[1]!r})"
+            self.ls.window_log_message(types.LogMessageParams(type=kind, message=f"{record.name}: {text}"))
+        except Exception:  # never let logging break the server
+            pass
+
+    @classmethod
+    def install(cls, ls: LanguageServer) -> None:
+        """Forward to the client, and keep warnings with tracebacks on stderr (editors log it too)."""
+        logger = logging.getLogger("cadre_lsp")
+        logger.setLevel(logging.INFO)
+        logger.addHandler(cls(ls))
+        stderr = logging.StreamHandler()
+        stderr.setLevel(logging.WARNING)
+        stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(stderr)
+
+
+_LEVELS = ((logging.ERROR, types.MessageType.Error), (logging.WARNING, types.MessageType.Warning),
+           (logging.INFO, types.MessageType.Info))

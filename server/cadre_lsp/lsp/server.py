@@ -30,10 +30,11 @@ from .actions import (
     BadArguments,
     CommandArgs,
     finding_fix,
+    kind_allowed,
     list_actions,
 )
 from .actions import resolve as resolve_action
-from .client import ClientCaps, log_message, notify, show_message
+from .client import ClientCaps, LogForwarder, log_message, notify, show_message
 from .diagnostics import FindingStore, finding_range, to_diagnostics
 from .documents import OpenDocuments
 from .hover import HoverCache, definition_key
@@ -219,6 +220,13 @@ def build_server(config_path: str | None = None) -> CadreServer:
         await ls.jobs.shutdown()
         await ls.engine.aclose()
 
+    @server.feature(types.EXIT)
+    def exit_(ls: CadreServer, params: None) -> None:
+        # Over TCP, pygls' own sys.exit() is swallowed by asyncio's connection callback and the process
+        # would keep listening; closing the listener ends `serve_forever` (stdio exits on its own).
+        if getattr(ls, "_server", None) is not None:
+            ls.shutdown()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: CadreServer, params: types.DidChangeConfigurationParams) -> None:
         pushed = from_push(params.settings)
@@ -269,7 +277,7 @@ def build_server(config_path: str | None = None) -> CadreServer:
         version = doc.version if doc else None
         only = params.context.only
         specs = _finding_fixes(ls, uri, params) if doc is not None else []
-        specs = [s for s in specs if _allowed(s.kind, only)]
+        specs = [s for s in specs if kind_allowed(s.kind, only)]
         specs += list_actions(uri, params.range, version, patterns=_patterns(ls),
                               default_patterns=ls.engine.config.action_patterns, only=only)
         return [s.to_lsp() for s in specs]
@@ -333,12 +341,6 @@ def build_server(config_path: str | None = None) -> CadreServer:
     return server
 
 
-def _allowed(kind: str, only: Any) -> bool:
-    from .actions import kind_allowed
-
-    return kind_allowed(kind, only)
-
-
 def _patterns(ls: CadreServer) -> list[str]:
     from ..router import pattern_names
 
@@ -384,6 +386,7 @@ def _hover_request(ls: CadreServer, doc: Any, offset: int) -> Any:
 def serve(*, tcp: str | None = None, config_path: str | None = None) -> int:
     """Run the server on stdio (default) or on TCP "HOST:PORT"; returns the exit status."""
     server = build_server(config_path)
+    LogForwarder.install(server)
     if tcp:
         host, _, port = tcp.rpartition(":")
         try:
