@@ -255,7 +255,9 @@ class TestWithModel:
 
 @pytest.mark.model
 @pytest.mark.skipif(not _model_available(), reason=f"bundled {MODEL} not installed")
-def test_stdout_stays_empty_while_loading_and_generating() -> None:
+def test_stdout_stays_empty_and_exit_mid_generation_is_clean() -> None:
+    """The LSP speaks on stdout, so llama.cpp must print nothing there; and a server that exits while
+    a model is still generating (no task cancelled, loop left open) must exit 0, not crash."""
     script = textwrap.dedent(f"""
         import asyncio, json, sys
         from cadre_lsp.config.schema import EndpointConfig
@@ -269,13 +271,19 @@ def test_stdout_stays_empty_while_loading_and_generating() -> None:
             s = await b.chat([{{"role": "user", "content": "A JSON object"}}], max_tokens=8,
                              schema={{"type": "object"}})
             await b.health(probe=True)
-            await b.aclose()
             sys.stderr.write("RESULT " + json.dumps([c.text, len(tokens), s.text]) + "\\n")
+            first = asyncio.Event()
+            asyncio.ensure_future(b.chat([{{"role": "user", "content": "Count to 500."}}], max_tokens=400,
+                                         on_token=lambda _: first.set()))
+            await first.wait()
 
-        asyncio.run(main())
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(main())
+        sys.stderr.write("EXITING\\n")
     """)
     env = {**os.environ, "PYTHONPATH": str(SERVER_DIR)}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
-    assert "RESULT" in proc.stderr.decode()
+    err = proc.stderr.decode(errors="replace")
+    assert proc.returncode == 0, err[-2000:]
+    assert "RESULT" in err and "EXITING" in err
     assert proc.stdout == b""

@@ -6,7 +6,8 @@ cache. The model is loaded lazily on the first chat, in a worker thread, so the 
 
 Each request runs in its own worker thread through `handle_chat_completions` with streaming (no HTTP):
 tokens are handed to the event loop with `call_soon_threadsafe`, and the stream callback answers "stop"
-as soon as the awaiting task is cancelled, so generation ends within a token. Requests wait in a FIFO
+as soon as the awaiting task is cancelled, so generation ends within a token (and a long prompt's
+evaluation within one batch: the stream also carries prompt progress). Requests wait in a FIFO
 gate of `n_parallel` slots (1 unless an endpoint asks for more `concurrency`), taken in the worker, so a
 request cancelled while queued never starts its prompt evaluation (notes/local-models.md, trap 9).
 
@@ -16,6 +17,7 @@ request cancelled while queued never starts its prompt evaluation (notes/local-m
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
 import os
@@ -47,6 +49,9 @@ from .bundled import BUNDLED, cached_path, ensure_model, is_gguf_path, model_sta
 log = logging.getLogger(__name__)
 
 _Post = Callable[[tuple[str, Any]], None]
+
+_PROMPT_BATCH = 256
+"""Prompt tokens evaluated between two cancellation checks (about 2 s for the 0.5B on 2 cores)."""
 
 
 class SlotGate:
@@ -137,6 +142,9 @@ class _SharedModel:
             p.model.path = str(path)
             p.n_ctx = self.n_ctx * self.n_parallel  # llama.cpp splits n_ctx across the slots
             p.n_parallel = self.n_parallel
+            # The stream reports prompt progress once per batch, and only then can a cancel land: a
+            # smaller batch lets a cancelled request give the model back sooner during a long prompt.
+            p.n_batch = p.n_ubatch = _PROMPT_BATCH
             p.cpuparams.n_threads = threads
             p.cpuparams_batch.n_threads = threads
             p.verbosity = 0  # silent: stdout is the LSP channel, stderr would drown the log
@@ -174,6 +182,32 @@ def _cpu_count() -> int:
 
 _REGISTRY: dict[str, _SharedModel] = {}
 _REGISTRY_LOCK = threading.Lock()
+_ACTIVE: dict[threading.Thread, threading.Event] = {}
+"""Running request workers and their cancel flags (for a clean interpreter exit)."""
+
+_EXIT_GRACE_S = 15.0
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    """Stop running generations and free the models while the interpreter is still whole.
+
+    A worker thread still inside llama.cpp when Python finalizes crashes the process (exit 139), which
+    happens when the server exits mid-job without cancelling its tasks. A cancelled stream returns at
+    its next token; a prompt still being evaluated gets `_EXIT_GRACE_S` to finish."""
+    with _REGISTRY_LOCK:
+        active = list(_ACTIVE.items())
+        entries = list(_REGISTRY.values())
+    for _, cancel in active:
+        cancel.set()
+    for entry in entries:
+        if entry.slots is not None:
+            entry.slots.wake()
+    deadline = time.monotonic() + _EXIT_GRACE_S
+    for worker, _ in active:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for entry in entries:
+        entry.unload()
 
 
 def _model_key(model: str) -> str:
@@ -253,7 +287,8 @@ class _Stream:
         self.error: Any = None
 
     def __call__(self, chunk: dict[str, Any]) -> bool:
-        """The xllamacpp callback: returning True stops generation."""
+        """The xllamacpp callback: returning True stops generation (or prompt evaluation: progress
+        chunks arrive once per batch, see `_PROMPT_BATCH`)."""
         if "error" in chunk:
             self.error = chunk["error"]
             return True
@@ -318,7 +353,7 @@ class EmbeddedBackend:
                  schema: dict[str, Any] | None, max_tokens: int, temperature: float,
                  stop: list[str] | None) -> dict[str, Any]:
         req: dict[str, Any] = {**self.cfg.options, "messages": messages, "max_tokens": max_tokens,
-                               "temperature": temperature, "stream": True,
+                               "temperature": temperature, "stream": True, "return_progress": True,
                                "stream_options": {"include_usage": True}}
         if schema is not None:
             req["response_format"] = {"type": "json_schema",
@@ -328,6 +363,13 @@ class EmbeddedBackend:
         if stop:
             req["stop"] = stop
         return req
+
+    def _run_worker(self, req: dict[str, Any], cancel: threading.Event, post: _Post) -> None:
+        try:
+            self._work(req, cancel, post)
+        finally:
+            with _REGISTRY_LOCK:
+                _ACTIVE.pop(threading.current_thread(), None)
 
     def _work(self, req: dict[str, Any], cancel: threading.Event, post: _Post) -> None:
         """Worker thread: load if needed, wait for a slot, stream the answer; report one final item."""
@@ -399,8 +441,10 @@ class EmbeddedBackend:
 
         t0 = time.perf_counter()
         first: float | None = None
-        worker = threading.Thread(target=self._work, args=(req, cancel, post), daemon=True,
+        worker = threading.Thread(target=self._run_worker, args=(req, cancel, post), daemon=True,
                                   name=f"cadre-embedded-{self.name}")
+        with _REGISTRY_LOCK:
+            _ACTIVE[worker] = cancel
         worker.start()
         try:
             while True:
