@@ -201,6 +201,22 @@ class TestWithModel:
         assert 3 <= generated <= 3 + 5, f"{generated} fragments streamed for a request cancelled after 3"
         assert len(seen) == 3  # nothing reaches on_token after the cancel
 
+    async def test_cancel_during_a_long_prompt_stops_its_evaluation(self, emb: EmbeddedBackend) -> None:
+        numbers = "\n".join(f"item {i}: weight = {i * 13 % 97}" for i in range(60))
+        long = [{"role": "user", "content": numbers + "\nWhich item is heaviest?"}]
+        stats = emb.shared.stats
+        requests0, cancelled0 = stats["requests"], stats["cancelled"]
+        task = asyncio.create_task(emb.chat(long, temperature=0.0, max_tokens=4))
+        await asyncio.to_thread(wait_until, lambda: stats["requests"] == requests0 + 1)  # evaluating
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        again = await emb.chat(long, temperature=0.0, max_tokens=1)
+        assert stats["cancelled"] == cancelled0 + 1
+        # Only the batches evaluated before the cancel are in the KV cache: the rest was never computed.
+        assert again.usage.prompt_tokens > 600
+        assert again.usage.cached_tokens <= again.usage.prompt_tokens - 256
+
     async def test_request_cancelled_while_queued_never_runs(self, emb: EmbeddedBackend) -> None:
         requests0 = emb.shared.stats["requests"]
         running = asyncio.Event()

@@ -475,9 +475,11 @@ class EmbeddedBackend:
             completion_tokens=int(u.get("completion_tokens", t.get("predicted_n", 0))),
             cached_tokens=int(details.get("cached_tokens", cache_n)),
         )
+        # llama.cpp reports 0 tok/s when a single token was generated (it came with the prompt): no rate.
+        decode_rate = t.get("predicted_per_second") if int(t.get("predicted_n", 0)) > 1 else None
         timings = Timings(total_s=total_s, first_token_s=first,
-                          prompt_tokens_per_s=t.get("prompt_per_second"),
-                          tokens_per_s=t.get("predicted_per_second"))
+                          prompt_tokens_per_s=t.get("prompt_per_second") or None,
+                          tokens_per_s=decode_rate or None)
         return Completion(text="".join(s.text), tool_calls=_tool_calls(s.tools), usage=usage, timings=timings,
                           model=self.model, endpoint=self.name, finish_reason=s.finish_reason)
 
