@@ -144,10 +144,13 @@ def test_range_commands_measure_columns_in_the_negotiated_encoding(e2e: dict[str
 
 
 def test_checkhealth_reports_binary_config_and_models(e2e: dict[str, Any]) -> None:
+    ws = e2e["_ws"]
     health = "\n".join(e2e["health"])
     assert "cadre: server binary" in health
     assert re.search(r"OK:? .*cadre-lsp \d", health), health  # `<cmd> --version` ran
     assert re.search(r"OK:? configuration loads", health), health
-    assert re.search(r"OK:? every endpoint is healthy", health), health
-    assert e2e["_ws"].model in health  # the endpoint list names the scripted model
-    assert "ERROR" not in health, health
+    assert re.search(rf"\bs +scripted +{ws.model}", health), health  # `models list`: the endpoint table
+    # Model health from the running server, per role.
+    for role in ("reasoning", "coding", "validator"):
+        assert re.search(rf"OK:? {role} -> {ws.model} \(s\): healthy", health), health
+    assert "ERROR" not in health and "WARN" not in health, health

@@ -1,7 +1,8 @@
 -- :checkhealth cadre: the server binary, the configuration it loads, and the models' health.
 --
--- Runs `<cmd> --version` and `<cmd> doctor --no-probe` (no generation, so it is quick) with the same
--- command, root and --config the client uses. Health reporting functions differ by version:
+-- Runs `<cmd> --version` and `<cmd> models list` (which loads the configuration) with the same command,
+-- root and --config the client uses, and asks the running server for its roles' health (cadre.status).
+-- Not `doctor`: it prepares bundled models (a 1.5 GB write) before checking them. Health reporting functions differ by version:
 -- vim.health.ok & co. on 0.10+, vim.health.report_ok & co. on 0.8/0.9, health#report_ok on 0.7.
 
 local M = {}
@@ -120,8 +121,10 @@ function M.check()
   report.ok(vim.trim(out))
 
   report.start('cadre: configuration and models')
-  local bufname = vim.api.nvim_buf_get_name(0)
-  local root = require('cadre.lsp').find_root(bufname, opts.root_markers)
+  -- The root of a running client (the health buffer itself has no file), else the cwd's.
+  local running = require('cadre.lsp').clients(nil)[1]
+  local root = running and running.config.root_dir
+    or require('cadre.lsp').find_root(vim.fn.getcwd() .. '/.', opts.root_markers)
   report.info('workspace root: ' .. root)
   local function with_config(argv)
     argv = vim.list_extend(vim.deepcopy(base), argv)
@@ -131,52 +134,51 @@ function M.check()
     end
     return argv
   end
-  -- `models` only reads the config: a quick check that it loads, and which models are not ready.
+  -- `models list` only reads the configuration: the quick check that it loads.
   local models = with_config({ 'models', 'list' })
   code, out = run(models, root)
   if code ~= 0 then
     report.error('the configuration does not load (`' .. table.concat(models, ' ') .. '`)', lines_of(out))
     return
   end
-  report.ok('configuration loads; endpoints:')
-  local unprepared = false
+  report.ok('configuration loads (`' .. table.concat(models, ' ') .. '`); endpoints:')
   for _, l in ipairs(lines_of(out)) do
     report.info(l)
-    if l:match('%[') and not l:match('%[ready%]') then
-      unprepared = true
-    end
-  end
-  if unprepared then
-    report.warn('a bundled model is not prepared yet; the first job would prepare it', {
-      'Run `' .. table.concat(base, ' ') .. ' models prepare` in a terminal once (it shows progress).' })
-    return
-  end
-  -- doctor: is every endpoint reachable and its model present (no generation: --no-probe).
-  local doctor = with_config({ 'doctor', '--no-probe' })
-  code, out = run(doctor, root)
-  local lines = lines_of(out)
-  if code == 0 then
-    report.ok('every endpoint is healthy (`' .. table.concat(doctor, ' ') .. '`)')
-    for _, l in ipairs(lines) do
-      report.info(l)
-    end
-  else
-    report.warn('some endpoints are unhealthy (`' .. table.concat(doctor, ' ') .. '`)', lines)
   end
 
-  report.start('cadre: client')
-  local clients = require('cadre.lsp').clients(nil)
+  report.start('cadre: client and model health')
+  local cadre_lsp = require('cadre.lsp')
+  local clients = cadre_lsp.clients(nil)
   if #clients == 0 then
-    report.info('no cadre client running yet (open a ' .. table.concat(opts.filetypes, '/') .. ' file)')
+    report.info('no cadre client running yet: open a ' .. table.concat(opts.filetypes, '/')
+      .. ' file and run :checkhealth cadre again for model health (or `'
+      .. table.concat(base, ' ') .. ' doctor` in a terminal)')
+    return
   end
-  local state = require('cadre.state')
   for _, c in ipairs(clients) do
     report.ok(string.format('client %d, root %s', c.id, c.config.root_dir or '?'))
-  end
-  local roles = vim.tbl_keys(state.models)
-  table.sort(roles)
-  for _, role in ipairs(roles) do
-    report.info(string.format('%s -> %s', role, tostring(state.models[role])))
+    -- The running server's own view (cadre.status): no second process, nothing loaded or prepared.
+    local reply = cadre_lsp.call(c, 'request_sync', 'workspace/executeCommand',
+      { command = 'cadre.status', arguments = { vim.empty_dict() } }, 10000)
+    local status = reply and reply.result
+    if not status then
+      report.warn('cadre.status did not answer: ' .. vim.inspect(reply and reply.err))
+    else
+      local roles = vim.tbl_keys(status.roles or {})
+      table.sort(roles)
+      for _, role in ipairs(roles) do
+        local r = status.roles[role]
+        local line = string.format('%s -> %s (%s)', role, tostring(r.model),
+          table.concat(type(r.endpoints) == 'table' and r.endpoints or {}, ', '))
+        if r.healthy == true then
+          report.ok(line .. ': healthy')
+        elseif r.healthy == false then
+          report.error(line .. ': UNHEALTHY', { 'Run `' .. table.concat(base, ' ') .. ' doctor` for details.' })
+        else
+          report.warn(line .. ': health unknown')
+        end
+      end
+    end
   end
 end
 
