@@ -116,3 +116,18 @@ async def test_shutdown_cancels_jobs_and_helpers_and_runs_their_cleanup():
     await asyncio.sleep(0.01)
     await m.shutdown()
     assert cleaned == [job.id] and helper.cancelled() and job.cancel_reason == "shutdown"
+
+
+async def test_at_limit_tells_whether_a_new_job_would_queue():
+    m, _ = manager({"coding": 1})
+    hold = asyncio.Event()
+
+    async def run(job):
+        async with m.slot(job):
+            await hold.wait()
+
+    assert not m.at_limit("coding")
+    m.start(action="fix", uri="u", role="coding", key=1, run=run)
+    await asyncio.sleep(0.01)
+    assert m.at_limit("coding") and not m.at_limit("reasoning")
+    hold.set()

@@ -125,6 +125,10 @@ class JobManager:
         if self._cond is not None:
             await self._notify_waiters()
 
+    def at_limit(self, role: str) -> bool:
+        """True when a new job of `role` would have to wait for a slot."""
+        return self._active.get(role, 0) >= max(1, self._limit_for(role))
+
     # -- state ---------------------------------------------------------------------------------------
     def set_step(self, job: Job, step: str) -> None:
         if step and step != job.step:

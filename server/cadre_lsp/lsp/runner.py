@@ -94,7 +94,8 @@ async def run_job(ls: CadreServer, job: Job, request: Request, args: CommandArgs
     progress = JobProgress(ls, ls.caps, title)
     summary, failed, result = "cancelled", True, None
     try:
-        job.progress_token = await progress.begin("queued" if ls.jobs.queued > 1 else "starting")
+        waiting = f"queued: waiting for a {job.role} slot" if ls.jobs.at_limit(job.role) else "starting"
+        job.progress_token = await progress.begin(waiting)
         async with ls.jobs.slot(job):
             engine = ls.engine
 

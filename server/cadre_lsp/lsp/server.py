@@ -271,7 +271,7 @@ def build_server(config_path: str | None = None) -> CadreServer:
     # -- code actions (never call a model) -----------------------------------------------------------
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=ADVERTISED_KINDS, resolve_provider=True))
-    def code_action(ls: CadreServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_action(ls: CadreServer, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:
         uri = params.text_document.uri
         doc = ls.docs.get(uri)
         version = doc.version if doc else None
@@ -280,6 +280,8 @@ def build_server(config_path: str | None = None) -> CadreServer:
         specs = [s for s in specs if kind_allowed(s.kind, only)]
         specs += list_actions(uri, params.range, version, patterns=_patterns(ls),
                               default_patterns=ls.engine.config.action_patterns, only=only)
+        if not ls.caps.code_action_literals:  # pre-3.8 clients take bare Commands only
+            return [s.command() for s in specs]
         return [s.to_lsp() for s in specs]
 
     @server.feature(types.CODE_ACTION_RESOLVE)
