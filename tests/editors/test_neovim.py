@@ -116,6 +116,13 @@ def test_headless_neovim_runs_the_plugin_end_to_end(e2e: dict[str, Any]) -> None
     assert "cancel" in e2e["cancelled"]
     assert e2e["factorial_after_cancel"] == "    result = 1"
 
+    # One-line summaries for the jobs that ended well; none repeating the cancellation.
+    messages = [m for m in e2e["messages"] if m.startswith("cadre: ")]
+    assert any(m.startswith("cadre: Fix: ") for m in messages), e2e["messages"]
+    assert any(m.startswith("cadre: Review: ") for m in messages), e2e["messages"]
+    assert not any(m.startswith("cadre: Implement") for m in messages), e2e["messages"]
+    assert "cadre: cancelled 1 job" in messages
+
     # Progress: seen by the plugin and by Neovim's own progress autocmd, begun for every job, all
     # ended; at each progress event the statusline component named the running job.
     assert e2e["progress_seen"] > 0 and e2e["lsp_progress_events"] > 0

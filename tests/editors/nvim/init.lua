@@ -10,5 +10,4 @@ vim.cmd('filetype on')
 require('cadre').setup({
   cmd = vim.fn.json_decode(vim.env.CADRE_TEST_CMD),
   settings = { hover = { enabled = false } },
-  notify_summaries = false,
 })

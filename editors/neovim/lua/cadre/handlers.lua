@@ -16,6 +16,19 @@ function M.configure(opts)
   options = vim.tbl_extend('force', options, opts or {})
 end
 
+-- Failures, refusals and cancellations already reached the user (the server's showMessage, or
+-- :CadreCancel's own message): repeating them as a summary would say everything twice.
+local ALREADY_TOLD = { '^failed', '^not applied', '^cancelled', '^superseded' }
+
+function M.told_already(summary)
+  for _, pattern in ipairs(ALREADY_TOLD) do
+    if summary:match(pattern) then
+      return true
+    end
+  end
+  return false
+end
+
 local function result(_, params, _ctx, _)
   if type(params) ~= 'table' then
     return vim.NIL
@@ -25,7 +38,8 @@ local function result(_, params, _ctx, _)
     if options.show_explain then
       ui.result(params)
     end
-  elseif options.notify_summaries and params.summary and params.summary ~= '' then
+  elseif options.notify_summaries and type(params.summary) == 'string' and params.summary ~= ''
+    and not M.told_already(params.summary) then
     vim.notify(string.format('%s: %s', params.title or 'cadre', params.summary), vim.log.levels.INFO)
   end
   return vim.NIL
