@@ -126,7 +126,7 @@ async def draft_edit(job: PatternJob, role: str, *, temperature: float | None = 
 
 def finish_rewrite(job: PatternJob, cand: Candidate) -> Candidate:
     """Rewrite reply -> synthesised Edit calls -> FileEdit, or a candidate with the reason it failed."""
-    block = extract_code_block(cand.raw, job.request.language)
+    block = extract_code_block(cand.raw, job.request.language, like=job.target.text)
     if block is None:
         cand.error = "no code block in the model's reply"
         return cand
