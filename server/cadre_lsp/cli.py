@@ -206,7 +206,8 @@ async def _doctor(args: argparse.Namespace) -> int:
     if not console.is_terminal:
         console = Console(width=160)  # piped output: keep model names and hints whole
     config = load_config(args.workspace or ".", args.config)
-    _prepare_embedded(config, Console(stderr=True), quiet=False)
+    if not args.no_probe:  # a probe loads the models; a plain check must not write 1.5 GB into the cache
+        _prepare_embedded(config, Console(stderr=True), quiet=False)
     pool = ModelPool(config)
     try:
         health = await pool.health(probe=not args.no_probe)
@@ -252,7 +253,7 @@ def _models(args: argparse.Namespace) -> int:
         if ep.kind == "embedded" and (ep.model in BUNDLED or ep.model.endswith(".gguf")):
             st = model_status(ep.model)
             line += "  [" + ("ready" if st.get("cached") else st.get("hint") or "not prepared") + "]"
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
     return 0
 
 

@@ -7,6 +7,7 @@ progress through an async callback.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from .config.schema import Config
@@ -23,7 +24,7 @@ class Engine:
         self.workspace_root = workspace_root
         self.pool = pool or ModelPool(config)
         self._documents = None
-        self._index = None
+        self._retiring: set[asyncio.Task[None]] = set()
 
     @property
     def documents(self):  # type: ignore[no-untyped-def]
@@ -35,11 +36,18 @@ class Engine:
         return self._documents
 
     async def reconfigure(self, config: Config) -> None:
-        """Swap in a new configuration; running jobs keep the old pool until they finish."""
+        """Swap in a new configuration. Unchanged endpoints keep their loaded models; calls already
+        running on the old pool finish there, and it is closed once they have."""
         old = self.pool
         self.config = config
         self.pool = ModelPool(config)
-        await old.aclose()
+        self.pool.adopt(old)
+        if old.active:
+            task = asyncio.get_running_loop().create_task(old.retire())
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+        else:
+            await old.aclose()
 
     async def run(self, request: Request, progress: ProgressCallback = no_progress) -> Result:
         """Run one request to completion (cancel the awaiting task to stop it and its model calls)."""
@@ -79,6 +87,8 @@ class Engine:
         return cand.text
 
     async def aclose(self) -> None:
+        for task in list(self._retiring):
+            task.cancel()
         await self.pool.aclose()
 
 

@@ -130,3 +130,22 @@ async def test_scripted_unmatched_request_names_the_script(tmp_path: Path) -> No
                      {"coding": ["a"], "reasoning": ["a"]})
     with pytest.raises(ModelError, match=r"no exchange in .*a\.json matches"):
         await pool.chat("coding", MSG)
+
+
+async def test_reconfigure_keeps_unchanged_backends_and_drains_the_old_pool(tmp_path: Path) -> None:
+    from cadre_lsp.pipeline import Engine
+
+    pool = make_pool(tmp_path, {"a": {"exchanges": [{"reply": "x", "latency_s": 0.2}]},
+                                "b": {"exchanges": [{"reply": "y"}]}}, {"coding": ["a"], "reasoning": ["b"]})
+    engine = Engine(pool.config, pool=pool)
+    backend_a = pool.backend("a")
+    running = asyncio.create_task(pool.chat("coding", MSG))
+    await asyncio.sleep(0.05)
+    new_cfg = load_config(None, tmp_path / "c.toml")
+    new_cfg.hover.budget_ms = 1  # an unrelated setting changed
+    await engine.reconfigure(new_cfg)
+    assert engine.pool is not pool and engine.pool.backend("a") is backend_a  # no reload
+    assert (await running).text == "x"  # the call in flight finished on the old pool
+    await asyncio.sleep(0.3)
+    assert pool.active == 0 and not pool._backends
+    await engine.aclose()

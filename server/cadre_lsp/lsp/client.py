@@ -34,6 +34,9 @@ class ClientCaps:
     markdown_hover: bool = True
     code_action_literals: bool = False
     diagnostic_data: bool = False
+    result_panel: bool = False
+    """The bundled VS Code/Neovim plugins render `cadre/result` themselves (experimental.cadre.resultPanel):
+    then explain does not also open a document, which would show the answer twice."""
 
     @classmethod
     def read(cls, caps: types.ClientCapabilities, client_info: types.ClientInfo | None,
@@ -56,7 +59,16 @@ class ClientCaps:
             markdown_hover=not hover_formats or types.MarkupKind.Markdown in hover_formats,
             code_action_literals=cap("text_document.code_action.code_action_literal_support") is not None,
             diagnostic_data=bool(cap("text_document.publish_diagnostics.data_support", False)),
+            result_panel=_experimental_flag(caps, "resultPanel"),
         )
+
+
+def _experimental_flag(caps: types.ClientCapabilities, name: str) -> bool:
+    exp = caps.experimental
+    if isinstance(exp, dict):
+        cadre = exp.get("cadre")
+        return isinstance(cadre, dict) and bool(cadre.get(name))
+    return False
 
 
 async def ask(ls: LanguageServer, method: str, params: Any, *, timeout: float | None = None) -> Any:

@@ -8,6 +8,7 @@ refuse the token, get a showMessage when the job starts and ends and logMessages
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -44,12 +45,20 @@ class JobProgress:
                 await ask(self.ls, types.WINDOW_WORK_DONE_PROGRESS_CREATE,
                           types.WorkDoneProgressCreateParams(token=token), timeout=10)
                 self.token = token
+            except asyncio.CancelledError:
+                # The client has (or will have) this token: open and close it, or its UI (Neovim 0.7)
+                # keeps an "empty title" entry forever.
+                self.token, self._began = token, True
+                self.ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=self.title,
+                                                                                    message=message))
+                self.end("cancelled", failed=True)
+                raise
             except Exception as exc:  # a refused token degrades, it does not fail the job
                 log.info("client refused progress token (%s); using messages", exc)
         self._began = True
         if self.token is not None:
             self.ls.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
-                title=self.title, message=message, cancellable=True, percentage=0))
+                title=self.title, message=message, cancellable=True))
         else:
             show_message(self.ls, f"{self.title}: {message}")
         return self.token

@@ -153,7 +153,7 @@ async def _deliver_explain(ls: CadreServer, job: Job, request: Request, result: 
     except OSError as exc:
         log.warning("could not write the explanation: %s", exc)
         path = None
-    if path is not None and ls.caps.show_document:
+    if path is not None and ls.caps.show_document and not ls.caps.result_panel:
         try:
             await ask(ls, types.WINDOW_SHOW_DOCUMENT,
                       types.ShowDocumentParams(uri=from_fs_path(str(path)) or path.as_uri(), take_focus=True),
@@ -161,7 +161,15 @@ async def _deliver_explain(ls: CadreServer, job: Job, request: Request, result: 
         except Exception as exc:  # the cadre/result notification still carries the text
             log.info("showDocument failed: %s", exc)
     send_result(ls, job, request, summary, result.text)
+    if not ls.caps.result_panel and not (path is not None and ls.caps.show_document):
+        # No panel and no document (e.g. older Helix): the message is the only place the answer can go.
+        where = f"\n\n(full text: {path})" if path is not None else ""
+        show_message(ls, f"cadre: {summary}\n\n{_clip(result.text, 1500)}{where}")
     return summary
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _deliver_review(ls: CadreServer, job: Job, request: Request, result: Result) -> str:

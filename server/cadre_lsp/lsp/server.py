@@ -210,6 +210,7 @@ def build_server(config_path: str | None = None) -> CadreServer:
                 await ls.pull_settings()
                 if ls.settings.live:
                     await ls.apply_settings()
+            ls.notify_jobs()  # status bars learn the active models before the first job
             log_message(ls, f"cadre-lsp {__version__}: roles {sorted(ls.engine.config.roles)}, "
                             f"encoding {ls.caps.encoding}, client {ls.caps.name or '?'}")
         finally:

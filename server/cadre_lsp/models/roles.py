@@ -43,6 +43,20 @@ class ModelPool:
         self._backends: dict[str, ChatBackend] = {}
         self._slots = {n: asyncio.Semaphore(ep.concurrency) for n, ep in config.endpoints.items()}
         self.stats = {n: EndpointStats() for n in config.endpoints}
+        self.active = 0
+        """Calls in flight; a retired pool is closed only once this reaches 0."""
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def adopt(self, old: ModelPool) -> None:
+        """Share the old pool's backends (loaded models, open connections) for unchanged endpoints,
+        so a settings change does not reload a model; they then belong to this pool."""
+        for name, backend in list(old._backends.items()):
+            if self.config.endpoints.get(name) == old.config.endpoints.get(name):
+                self._backends[name] = backend
+                self._slots[name] = old._slots[name]
+                self.stats[name] = old.stats[name]
+                del old._backends[name]
 
     # -- lookup ---------------------------------------------------------------------------------
     def chain(self, role: str) -> list[str]:
@@ -61,9 +75,10 @@ class ModelPool:
     def model_for(self, role: str) -> str:
         """The model that would serve a role first (for progress text and status)."""
         try:
-            return self.config.endpoints[self.chain(role)[0]].model
+            ep = self.config.endpoints[self.chain(role)[0]]
         except ModelError:
             return "?"
+        return ep.model or ep.kind
 
     def backend(self, name: str) -> ChatBackend:
         if name not in self._backends:
@@ -77,14 +92,23 @@ class ModelPool:
                    on_token: TokenCallback | None = None, endpoint: str | None = None) -> Completion:
         """Ask a role (or one named endpoint) for a completion, with retries and fallback."""
         names = [endpoint] if endpoint else self.chain(role)
+        self.active += 1
+        self._idle.clear()
+        try:
+            return await self._chat_chain(role, names, messages, temperature=temperature, max_tokens=max_tokens,
+                                          schema=schema, tools=tools, stop=stop, on_token=on_token)
+        finally:
+            self.active -= 1
+            if not self.active:
+                self._idle.set()
+
+    async def _chat_chain(self, role: str, names: list[str], messages: list[Message], **kw: Any) -> Completion:
         failures: list[str] = []
         last: ModelError | None = None
         for i, name in enumerate(names):
             ep = self.config.endpoints[name]
             try:
-                result = await self._call_with_retries(name, ep, messages, temperature=temperature,
-                                                       max_tokens=max_tokens, schema=schema, tools=tools,
-                                                       stop=stop, on_token=on_token)
+                result = await self._call_with_retries(name, ep, messages, **kw)
             except ModelError as exc:
                 failures.append(f"{name}: {exc}")
                 last = exc
@@ -159,7 +183,8 @@ class ModelPool:
         out = {}
         for role in sorted(self.config.roles):
             names = self.config.roles[role]
-            out[role] = {"endpoints": names, "model": self.config.endpoints[names[0]].model if names else "?"}
+            ep = self.config.endpoints[names[0]] if names else None
+            out[role] = {"endpoints": names, "model": (ep.model or ep.kind) if ep else "?"}
         return out
 
     async def health(self, probe: bool = False) -> list[Health]:
@@ -173,6 +198,11 @@ class ModelPool:
                 results.append(Health(endpoint=name, ok=False, reachable=False, model_present=False,
                                       detail=str(exc)))
         return results
+
+    async def retire(self) -> None:
+        """Close once the calls still running on this pool have finished (after a reconfigure)."""
+        await self._idle.wait()
+        await self.aclose()
 
     async def aclose(self) -> None:
         for b in self._backends.values():
