@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from cadre_lsp.context import DocumentStore, outline_of, parse_document, parse_text
 from ctx_snippets import JAVASCRIPT, PYTHON, RUST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from cadre_lsp.context import DocumentStore, outline_of, parse_document, parse_text
 
 
 def full_sexp(text: str, language: str) -> str:

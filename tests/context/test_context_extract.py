@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from cadre_lsp.context import DocumentStore, extract_context
-from cadre_lsp.core import Span
 from ctx_helpers import context_at, ref_names, span_at
 from ctx_snippets import CPP, GO, JAVASCRIPT, LUA, PYTHON, RUST, TSX, TYPESCRIPT, C
+
+from cadre_lsp.context import DocumentStore, extract_context
+from cadre_lsp.core import Span
 
 
 def check_offsets(text: str, ctx) -> None:

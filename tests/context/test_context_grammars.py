@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cadre_lsp.context import SUPPORTED, grammar, grammar_status, language_for, new_parser, normalize_language
 
 

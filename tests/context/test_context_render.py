@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from cadre_lsp.context import CHARS_PER_TOKEN, estimate_tokens, extract_context
-from cadre_lsp.core import Span
 from ctx_helpers import context_at
 from ctx_snippets import CPP, GO, PYTHON, RUST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from cadre_lsp.context import CHARS_PER_TOKEN, estimate_tokens, extract_context
+from cadre_lsp.core import Span
 
 
 def test_estimate_is_chars_over_three_and_a_half_rounded_up() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cadre_lsp.context import ReviewTracker
 from ctx_snippets import GO, PYTHON
+
+from cadre_lsp.context import ReviewTracker
 
 URI = "file:///w/m.py"
 

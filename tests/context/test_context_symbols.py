@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cadre_lsp.context import SymbolIndex
 from ctx_helpers import context_at, ref_names
+
+from cadre_lsp.context import SymbolIndex
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ctx_snippets import GO, PYTHON, RUST, C
+
 from cadre_lsp.context import SyntaxIssue, can_check, check_edit, syntax_errors
 from cadre_lsp.core import TextChange
-from ctx_snippets import GO, PYTHON, RUST, C
 
 
 def replace_once(text: str, old: str, new: str) -> TextChange:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cadre_lsp.config import load_config
 from cadre_lsp.core import ProgressEvent, Request, Span
 from cadre_lsp.pipeline import Engine

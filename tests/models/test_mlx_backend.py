@@ -18,13 +18,14 @@ pytest.importorskip("mlx_lm")
 
 import huggingface_hub.constants as hf_constants
 import mlx.core as mx
+from mlx.utils import tree_flatten
+from mlx_lm.models import llama
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
 from cadre_lsp.config.schema import EndpointConfig
 from cadre_lsp.models import mlx_backend
 from cadre_lsp.models.base import ChatBackend, ModelNotFound, ModelTimeout, UnsupportedFeature
 from cadre_lsp.models.mlx_backend import MLXBackend
-from mlx.utils import tree_flatten
-from mlx_lm.models import llama
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
@@ -189,7 +190,7 @@ async def test_endpoints_share_one_loaded_model_and_take_turns(model_dir: Path,
     results = await asyncio.gather(a.chat(USER, max_tokens=20), b.chat(USER, max_tokens=20),
                                    a.chat(USER, max_tokens=20))
     assert [r.usage.completion_tokens for r in results] == [20, 20, 20]
-    assert loads == [str(model_dir.resolve())]  # noqa: ASYNC240 - a path string, no I/O to speak of
+    assert loads == [str(model_dir.resolve())]
     assert spy.max_active == 1  # one sequence at a time per model
     assert a.loaded and b.loaded
     await a.aclose()

@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+
 from cadre_lsp.config.schema import EndpointConfig
 from cadre_lsp.models.base import (
     BackendUnavailable,
