@@ -19,36 +19,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import select
-import socket
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .http_fake import FakeHandler, FakeHTTPServer, Recorded, ScriptedReply, prompt_words
 
 NS = 1_000_000_000
 
 
 @dataclass
-class Reply:
-    """One scripted answer to /api/chat."""
+class Reply(ScriptedReply):
+    """One scripted answer to /api/chat.
 
-    text: str = "ok"
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    """Native calls as {"name": ..., "arguments": {...}}; sent in one chunk before `done`."""
-    chunks: list[str] | None = None
-    """How `text` is streamed; default: one chunk per word (with its leading whitespace)."""
-    status: int = 200
-    """Anything but 200 answers `{"error": error}` with this status instead of a chat response."""
-    error: str = "internal server error"
-    die_after: int | None = None
-    """Streaming only: close the connection after this many content chunks, without the final chunk."""
-    delay_s: float = 0.0
-    """Pause before each chunk (and before a non-streamed answer): slow tokens for timeouts/cancels."""
+    `tool_calls` ({"name": ..., "arguments": {...}}) are sent in one chunk before `done`; a status other
+    than 200 answers `{"error": error}`; `die_after` counts NDJSON objects (content, tool calls, the final one).
+    """
+
     done_reason: str = "stop"
     prompt_tokens: int | None = None
     """`prompt_eval_count`; default: words in the request's messages."""
@@ -57,146 +44,15 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
     """Merged into the final (done) object."""
 
-    def pieces(self) -> list[str]:
-        if self.chunks is not None:
-            return list(self.chunks)
-        return re.findall(r"\s*\S+|\s+", self.text)
-
-
-@dataclass
-class Recorded:
-    """What the fake saw of one request."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    chunks_sent: int = 0
-    disconnected: bool = False
-    """The client closed the connection before the stream ended."""
-    finished: bool = False
-    """The whole answer was sent."""
-
 
 def _tag(name: str) -> str:
     """Ollama treats "llama3" as "llama3:latest"."""
     return name if ":" in name else f"{name}:latest"
 
 
-class FakeOllama:
-    """A scriptable Ollama on a random local port, served from a background thread."""
-
-    def __init__(self, replies: Iterable[Reply | str] = (), *,
-                 models: Iterable[str] = ("qwen2.5-coder:1.5b",),
-                 reply_fn: Callable[[dict[str, Any]], Reply | str] | None = None) -> None:
-        self.models = [_tag(m) for m in models]
-        """Models /api/tags lists; /api/chat and /api/show answer 404 for any other."""
-        self.replies: deque[Reply | str] = deque(replies)
-        self.reply_fn = reply_fn
-        self.requests: list[Recorded] = []
-        self.disconnected = threading.Event()
-        self._closing = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL for `ollama.AsyncClient(host=...)` / `EndpointConfig.base_url`."""
-        assert self._httpd is not None, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def start(self) -> FakeOllama:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-ollama",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._closing.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> FakeOllama:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- scripting -----------------------------------------------------------------------------------
-    def push(self, *replies: Reply | str) -> None:
-        self.replies.extend(replies)
-
-    def chat_requests(self) -> list[Recorded]:
-        return [r for r in self.requests if r.path == "/api/chat"]
-
-    def _next_reply(self, body: dict[str, Any]) -> Reply:
-        if self.replies:
-            r = self.replies.popleft()
-        elif self.reply_fn is not None:
-            r = self.reply_fn(body)
-        else:
-            r = Reply()
-        return Reply(text=r) if isinstance(r, str) else r
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
+    json_content_type = "application/json; charset=utf-8"
     fake: FakeOllama
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    # -- plumbing ------------------------------------------------------------------------------------
-    def _read_body(self) -> dict[str, Any]:
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        return json.loads(raw) if raw.strip() else {}
-
-    def _send_json(self, status: int, obj: Any) -> None:
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep, but notice at once if the client hangs up; False means it did (or the fake closed)."""
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.fake._closing.is_set():
-                return False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return True
-            readable, _, _ = select.select([self.connection], [], [], min(left, 0.02))
-            if readable:
-                try:
-                    if not self.connection.recv(1, socket.MSG_PEEK):
-                        return False
-                except OSError:
-                    return False
-                time.sleep(min(left, 0.02))
-
-    def _write_chunk(self, data: bytes) -> bool:
-        try:
-            self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-            return True
-        except OSError:
-            return False
-
-    # -- routes --------------------------------------------------------------------------------------
-    def _record(self, body: dict[str, Any]) -> Recorded:
-        rec = Recorded(self.command, self.path, body, headers={k.lower(): v for k, v in self.headers.items()})
-        self.fake.requests.append(rec)
-        return rec
 
     def do_GET(self) -> None:
         self._record({})
@@ -230,15 +86,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._chat(body, rec)
 
     def _chat(self, body: dict[str, Any], rec: Recorded) -> None:
-        reply = self.fake._next_reply(body)
+        reply: Reply = self.fake._next_reply(body)
         if reply.status != 200:
             self._send_json(reply.status, {"error": reply.error})
             rec.finished = True
             return
         pieces = reply.pieces()
-        prompt_tokens = reply.prompt_tokens
-        if prompt_tokens is None:
-            prompt_tokens = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+        prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_words(body)
         n_out = len(pieces) + len(reply.tool_calls)
         final = {"model": body["model"], "created_at": "2025-01-01T00:00:00Z", "done": True,
                  "done_reason": reply.done_reason, "total_duration": int(0.1 * NS), "load_duration": 0,
@@ -247,9 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         calls = [{"function": {"name": c["name"], "arguments": c.get("arguments", {})}} for c in reply.tool_calls]
 
         if not body.get("stream", True):
-            if reply.delay_s and not self._pause(reply.delay_s):
-                rec.disconnected = True
-                self.fake.disconnected.set()
+            if not self._delay_answer(reply, rec):
                 return
             message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces)}
             if calls:
@@ -258,10 +110,6 @@ class _Handler(BaseHTTPRequestHandler):
             rec.finished = True
             return
 
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
         objs: list[dict[str, Any]] = [
             {"model": body["model"], "created_at": "2025-01-01T00:00:00Z",
              "message": {"role": "assistant", "content": p}, "done": False} for p in pieces]
@@ -269,17 +117,24 @@ class _Handler(BaseHTTPRequestHandler):
             objs.append({"model": body["model"], "created_at": "2025-01-01T00:00:00Z",
                          "message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False})
         objs.append({**final, "message": {"role": "assistant", "content": ""}})
-        for i, obj in enumerate(objs):
-            if reply.die_after is not None and i >= reply.die_after:
-                self.close_connection = True  # ends the body without its last chunk: a dead server
-                return
-            ok = (not reply.delay_s or self._pause(reply.delay_s)) and \
-                self._write_chunk(json.dumps(obj).encode() + b"\n")
-            if not ok:
-                rec.disconnected = True
-                self.fake.disconnected.set()
-                self.close_connection = True
-                return
-            rec.chunks_sent += 1
-        self._write_chunk(b"")
-        rec.finished = True
+        self._stream(rec, reply, "application/x-ndjson", [json.dumps(obj).encode() + b"\n" for obj in objs])
+
+
+class FakeOllama(FakeHTTPServer):
+    """A scriptable Ollama on a random local port, served from a background thread."""
+
+    reply_type = Reply
+    handler_type = _Handler
+    thread_name = "fake-ollama"
+    url_path = ""
+    """`url` is the bare origin, as `ollama.AsyncClient(host=...)` / `EndpointConfig.base_url` take it."""
+
+    def __init__(self, replies: Iterable[Reply | str] = (), *,
+                 models: Iterable[str] = ("qwen2.5-coder:1.5b",),
+                 reply_fn: Callable[[dict[str, Any]], Reply | str] | None = None) -> None:
+        super().__init__(replies, reply_fn=reply_fn)
+        self.models = [_tag(m) for m in models]
+        """Models /api/tags lists; /api/chat and /api/show answer 404 for any other."""
+
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/api/chat"]

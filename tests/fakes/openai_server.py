@@ -18,34 +18,21 @@ the moment any client closes a stream early, so cancellation tests can wait on i
 from __future__ import annotations
 
 import json
-import re
-import select
-import socket
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .http_fake import FakeHandler, FakeHTTPServer, Recorded, ScriptedReply, prompt_words
 
 
 @dataclass
-class Reply:
-    """One scripted answer to /v1/chat/completions."""
+class Reply(ScriptedReply):
+    """One scripted answer to /v1/chat/completions.
 
-    text: str = "ok"
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    """Native calls as {"name": ..., "arguments": {...} | "json string"}."""
-    chunks: list[str] | None = None
-    """How `text` is streamed; default: one chunk per word (with its leading whitespace)."""
-    status: int = 200
-    """Anything but 200 answers OpenAI's `{"error": {...}}` with this status instead."""
-    error: str = "internal server error"
-    die_after: int | None = None
-    """Streaming only: close the connection after this many chunks (no finish, no [DONE])."""
-    delay_s: float = 0.0
-    """Pause before each chunk (and before a non-streamed answer): slow tokens for timeouts/cancels."""
+    `tool_calls` take {"name": ..., "arguments": {...} | "json string"}; a status other than 200 answers
+    OpenAI's `{"error": {...}}`; `die_after` counts SSE events (the role chunk first; no finish, no [DONE]).
+    """
+
     finish_reason: str | None = None
     """Default: "tool_calls" when there are calls, else "stop"."""
     prompt_tokens: int | None = None
@@ -55,87 +42,6 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
     """Merged into the response (non-streamed) or the last choice chunk, e.g. llama.cpp's `timings`."""
 
-    def pieces(self) -> list[str]:
-        if self.chunks is not None:
-            return list(self.chunks)
-        return re.findall(r"\s*\S+|\s+", self.text)
-
-
-@dataclass
-class Recorded:
-    """What the fake saw of one request."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    chunks_sent: int = 0
-    disconnected: bool = False
-    """The client closed the connection before the stream ended."""
-    finished: bool = False
-    """The whole answer was sent."""
-
-
-class FakeOpenAI:
-    """A scriptable OpenAI-compatible server on a random local port, served from a background thread."""
-
-    def __init__(self, replies: Iterable[Reply | str] = (), *, models: Iterable[str] | None = None,
-                 models_route: bool = True,
-                 reply_fn: Callable[[dict[str, Any]], Reply | str] | None = None) -> None:
-        self.models = list(models) if models is not None else None
-        """Models served; None accepts any name (as llama.cpp's server does) and lists "fake-model"."""
-        self.models_route = models_route
-        """False makes GET /v1/models a 404, as on servers without it."""
-        self.replies: deque[Reply | str] = deque(replies)
-        self.reply_fn = reply_fn
-        self.requests: list[Recorded] = []
-        self.disconnected = threading.Event()
-        self._closing = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """The base URL clients are given (ends in /v1, as for any OpenAI-compatible server)."""
-        assert self._httpd is not None, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def start(self) -> FakeOpenAI:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-openai", daemon=True).start()
-        return self
-
-    def close(self) -> None:
-        self._closing.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- scripting -----------------------------------------------------------------------------------
-    def push(self, *replies: Reply | str) -> None:
-        self.replies.extend(replies)
-
-    def chat_requests(self) -> list[Recorded]:
-        return [r for r in self.requests if r.path.endswith("/chat/completions")]
-
-    def _next_reply(self, body: dict[str, Any]) -> Reply:
-        if self.replies:
-            r = self.replies.popleft()
-        elif self.reply_fn is not None:
-            r = self.reply_fn(body)
-        else:
-            r = Reply()
-        return Reply(text=r) if isinstance(r, str) else r
-
 
 def _error(message: str, status: int) -> dict[str, Any]:
     kind = "invalid_request_error" if status < 500 else "server_error"
@@ -143,54 +49,9 @@ def _error(message: str, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     fake: FakeOpenAI
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    # -- plumbing ------------------------------------------------------------------------------------
-    def _record(self, body: dict[str, Any]) -> Recorded:
-        rec = Recorded(self.command, self.path, body, headers={k.lower(): v for k, v in self.headers.items()})
-        self.fake.requests.append(rec)
-        return rec
-
-    def _send_json(self, status: int, obj: Any) -> None:
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep, but notice at once if the client hangs up; False means it did (or the fake closed)."""
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.fake._closing.is_set():
-                return False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return True
-            readable, _, _ = select.select([self.connection], [], [], min(left, 0.02))
-            if readable:
-                try:
-                    if not self.connection.recv(1, socket.MSG_PEEK):
-                        return False
-                except OSError:
-                    return False
-                time.sleep(min(left, 0.02))
-
-    def _write_chunk(self, data: bytes) -> bool:
-        try:
-            self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-            return True
-        except OSError:
-            return False
-
-    # -- routes --------------------------------------------------------------------------------------
     def do_GET(self) -> None:
         self._record({})
         if self.path.rstrip("/") == "/v1/models" and self.fake.models_route:
@@ -201,9 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, _error(f"no route for GET {self.path}", 404))
 
     def do_POST(self) -> None:
-        n = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(n) or b"{}")
-        rec = self._record(body)
+        rec = self._record(self._read_body())
+        body = rec.body
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send_json(404, _error(f"no route for POST {self.path}", 404))
             return
@@ -211,20 +71,18 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.models is not None and model not in self.fake.models:
             self._send_json(404, _error(f"The model `{model}` does not exist", 404))
             return
-        reply = self.fake._next_reply(body)
+        reply: Reply = self.fake._next_reply(body)
         if reply.status != 200:
             self._send_json(reply.status, _error(reply.error, reply.status))
             rec.finished = True
             return
         if body.get("stream"):
-            self._stream(body, reply, rec)
+            self._stream_sse(body, reply, rec)
         else:
             self._complete(body, reply, rec)
 
     def _usage(self, body: dict[str, Any], reply: Reply, completion_tokens: int) -> dict[str, Any]:
-        prompt = reply.prompt_tokens
-        if prompt is None:
-            prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+        prompt = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_words(body)
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion_tokens,
                                  "total_tokens": prompt + completion_tokens}
         if reply.cached_tokens is not None:
@@ -237,9 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
         return args if isinstance(args, str) else json.dumps(args)
 
     def _complete(self, body: dict[str, Any], reply: Reply, rec: Recorded) -> None:
-        if reply.delay_s and not self._pause(reply.delay_s):
-            rec.disconnected = True
-            self.fake.disconnected.set()
+        if not self._delay_answer(reply, rec):
             return
         pieces = reply.pieces()
         message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces) or None}
@@ -255,12 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": self._usage(body, reply, len(pieces) + len(reply.tool_calls)), **reply.extra})
         rec.finished = True
 
-    def _stream(self, body: dict[str, Any], reply: Reply, rec: Recorded) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+    def _stream_sse(self, body: dict[str, Any], reply: Reply, rec: Recorded) -> None:
         head = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body["model"]}
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -281,18 +132,27 @@ class _Handler(BaseHTTPRequestHandler):
             events.append({**head, "choices": [],
                            "usage": self._usage(body, reply, len(pieces) + len(reply.tool_calls))})
         events.append("[DONE]")
-        for i, ev in enumerate(events):
-            if reply.die_after is not None and i >= reply.die_after:
-                self.close_connection = True  # ends the body without its last chunk: a dead server
-                return
-            data = ev if isinstance(ev, str) else json.dumps(ev)
-            ok = (not reply.delay_s or self._pause(reply.delay_s)) and \
-                self._write_chunk(f"data: {data}\n\n".encode())
-            if not ok:
-                rec.disconnected = True
-                self.fake.disconnected.set()
-                self.close_connection = True
-                return
-            rec.chunks_sent += 1
-        self._write_chunk(b"")
-        rec.finished = True
+        frames = [f"data: {ev if isinstance(ev, str) else json.dumps(ev)}\n\n".encode() for ev in events]
+        self._stream(rec, reply, "text/event-stream", frames, {"Cache-Control": "no-cache"})
+
+
+class FakeOpenAI(FakeHTTPServer):
+    """A scriptable OpenAI-compatible server on a random local port, served from a background thread."""
+
+    reply_type = Reply
+    handler_type = _Handler
+    thread_name = "fake-openai"
+    url_path = "/v1"
+    """`url` ends in /v1, as for any OpenAI-compatible server."""
+
+    def __init__(self, replies: Iterable[Reply | str] = (), *, models: Iterable[str] | None = None,
+                 models_route: bool = True,
+                 reply_fn: Callable[[dict[str, Any]], Reply | str] | None = None) -> None:
+        super().__init__(replies, reply_fn=reply_fn)
+        self.models = list(models) if models is not None else None
+        """Models served; None accepts any name (as llama.cpp's server does) and lists "fake-model"."""
+        self.models_route = models_route
+        """False makes GET /v1/models a 404, as on servers without it."""
+
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
