@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -18,16 +16,11 @@ from cadre_lsp.models.base import (
     ModelTimeout,
 )
 from cadre_lsp.models.ollama_backend import OllamaBackend
+from fakes.backend_checks import check_cancel_closes_stream, free_port
 from fakes.ollama_server import FakeOllama, Reply
 
 MODEL = "qwen2.5-coder:1.5b"
 USER = [{"role": "user", "content": "explain this function please"}]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make(url: str, **kw) -> OllamaBackend:
@@ -163,21 +156,7 @@ async def test_slow_answer_times_out(srv: FakeOllama) -> None:
 
 
 async def test_cancelling_the_task_closes_the_stream(srv: FakeOllama, backend: OllamaBackend) -> None:
-    srv.push(Reply(" ".join(["tok"] * 200), delay_s=0.05))
-    first = asyncio.Event()
-    task = asyncio.create_task(backend.chat(USER, on_token=lambda _: first.set()))
-    await asyncio.wait_for(first.wait(), 10)
-    gc.disable()  # the stream must be closed by the backend itself, not by a garbage collector later
-    try:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert srv.disconnected.wait(10), "the fake never saw the client hang up"
-    finally:
-        gc.enable()
-    rec = srv.chat_requests()[-1]
-    assert rec.disconnected and not rec.finished
-    assert rec.chunks_sent < 200
+    await check_cancel_closes_stream(srv, backend, USER)
 
 
 async def test_health_ok_and_probe(srv: FakeOllama, backend: OllamaBackend) -> None:
