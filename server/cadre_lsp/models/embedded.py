@@ -45,6 +45,7 @@ from .base import (
     emit,
 )
 from .bundled import BUNDLED, cached_path, ensure_model, is_gguf_path, model_status
+from .probe import timed_probe
 
 log = logging.getLogger(__name__)
 
@@ -503,9 +504,7 @@ class EmbeddedBackend:
             return health
         try:
             load_s = await self.load()
-            t0 = time.perf_counter()
-            await self.chat([{"role": "user", "content": "Say OK."}], max_tokens=1, temperature=0.0)
-            health.probe_s = time.perf_counter() - t0
+            health.probe_s, _ = await timed_probe(self)
             decode = await self.chat([{"role": "user", "content": "Count from 1 to 50, comma separated."}],
                                      max_tokens=16, temperature=0.0)
             health.tokens_per_s = decode.timings.tokens_per_s

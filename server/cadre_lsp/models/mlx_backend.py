@@ -45,6 +45,7 @@ from .base import (
     Usage,
     emit,
 )
+from .probe import probe_into
 
 SAMPLER_OPTIONS = ("top_p", "min_p", "top_k", "min_tokens_to_keep")
 
@@ -300,15 +301,7 @@ class MLXBackend:
         h.ok = True
         h.detail = f"{self.model} " + ("loaded" if self.loaded else "on disk (loads on first use)")
         if probe:
-            t0 = time.perf_counter()
-            try:
-                c = await self.chat([{"role": "user", "content": "Say OK."}], max_tokens=1, temperature=0.0)
-            except ModelError as exc:
-                h.ok = False
-                h.detail = str(exc)
-                return h
-            h.probe_s = time.perf_counter() - t0
-            h.tokens_per_s = c.timings.tokens_per_s
+            await probe_into(h, self)
         return h
 
     async def aclose(self) -> None:

@@ -35,6 +35,7 @@ from .base import (
     Usage,
     emit,
 )
+from .probe import probe_into
 
 DEFAULT_URL = "http://127.0.0.1:11434"
 NS = 1e9
@@ -219,15 +220,7 @@ class OllamaBackend:
         h.ok = True
         h.detail = f"{self.model} at {self.url}"
         if probe:
-            t0 = time.perf_counter()
-            try:
-                c = await self.chat([{"role": "user", "content": "Say OK."}], max_tokens=1, temperature=0.0)
-            except ModelError as exc:
-                h.ok = False
-                h.detail = str(exc)
-                return h
-            h.probe_s = time.perf_counter() - t0
-            h.tokens_per_s = c.timings.tokens_per_s
+            await probe_into(h, self)
         return h
 
     async def aclose(self) -> None:

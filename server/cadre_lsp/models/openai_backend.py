@@ -33,6 +33,7 @@ from .base import (
     Usage,
     emit,
 )
+from .probe import timed_probe
 
 NO_KEY = "sk-no-key"
 """Local servers want *some* key in the Authorization header; this one says there is none."""
@@ -246,9 +247,8 @@ class OpenAIBackend:
             h.ok = h.model_present = True
             h.detail = f"{self.model} at {self.url}"
             return h
-        t0 = time.perf_counter()
         try:
-            c = await self.chat([{"role": "user", "content": "Say OK."}], max_tokens=1, temperature=0.0)
+            seconds, c = await timed_probe(self)
         except ModelError as exc:
             h.detail = str(exc)
             if isinstance(exc, ModelNotFound):
@@ -256,7 +256,7 @@ class OpenAIBackend:
                 h.hint = f"the server does not serve {self.model!r} (it lists: {shown})"
             return h
         h.ok = h.model_present = True
-        h.probe_s = time.perf_counter() - t0
+        h.probe_s = seconds
         h.tokens_per_s = c.timings.tokens_per_s
         h.detail = f"{self.model} at {self.url}" + ("" if listed is None or self.model in listed
                                                     else " (not listed by /models, but it answers)")
