@@ -58,7 +58,7 @@ def _context(_repeats: int) -> list[Metric]:
 def _model(repeats: int) -> list[Metric]:
     from . import model_bench
 
-    return model_bench.run(repeats=max(2, repeats // 2))
+    return model_bench.run(repeats=repeats)
 
 
 def _fixrate(_repeats: int) -> list[Metric]:

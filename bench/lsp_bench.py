@@ -3,6 +3,8 @@
 One session: 20 slow fix jobs start (each timed from executeCommand to its first `$/progress`), and
 while all 20 stream tokens, codeAction and cached hover are each asked many times. The scripted model
 makes the jobs slow without using the CPU, so what is measured is the server's own responsiveness.
+Beside each latency: the same requests with no job running, and the server's CPU per request, which
+(unlike latency) other processes on a shared machine cannot inflate.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
-
-from .lsp_client import session
+from . import jsonrpc
 from .metrics import Metric, failed, median, ms, percentile, rounded
 from .scripted import HOVER_WORDS, SOURCE, ScriptedWorkspace
 
@@ -24,7 +24,7 @@ JOBS = 20
 SAMPLES = 200
 """Requests per round; p99 is taken per round and the median of the rounds reported."""
 JOB_SECONDS = 60.0
-"""Each job's simulated model call lasts about this long (it is cancelled at shutdown)."""
+"""Each job's simulated model call lasts about this long (the jobs are cancelled at shutdown)."""
 HOVER_TEXT = "Adds up the prices (but subtracts them: a bug)."
 
 
@@ -36,13 +36,18 @@ def busy_module(n: int = JOBS) -> str:
     return "".join(parts)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n")
 
 
-def _range(line: int, end_char: int = 0) -> types.Range:
-    return types.Range(start=types.Position(line=line, character=0),
-                       end=types.Position(line=line, character=end_char))
+def _range(line: int, end_char: int = 0) -> dict[str, Any]:
+    return {"start": {"line": line, "character": 0}, "end": {"line": line, "character": end_char}}
 
 
 def _config(ws: ScriptedWorkspace) -> Path:
@@ -66,37 +71,34 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
     config = _config(ws)
     home = root / "home"
     home.mkdir()
-    async with session(ws.root, home, config) as (client, arrivals):
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=uri, language_id="python", version=1, text=text)))
-        lines = text.split("\n")
+    lines = text.split("\n")
+    hover_pos = {"line": _line_of(text, "total -= p"), "character": 10}
+    async with jsonrpc.session(ws.root, home, config) as client:
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                                "text": text}})
 
         async def code_action(line: int) -> tuple[float, int]:
-            params = types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), range=_range(line, len(lines[line])),
-                context=types.CodeActionContext(diagnostics=[]))
+            params = {"textDocument": {"uri": uri}, "range": _range(line, len(lines[line])),
+                      "context": {"diagnostics": []}}
             t0 = time.perf_counter()
-            result = await client.text_document_code_action_async(params)
+            result = await client.request("textDocument/codeAction", params)
             return time.perf_counter() - t0, len(result or [])
-
-        hover_pos = types.Position(line=_line_of(text, "total -= p"), character=10)
 
         async def hover() -> tuple[float, str]:
             t0 = time.perf_counter()
-            h = await client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=hover_pos))
+            h = await client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": hover_pos})
             dt = time.perf_counter() - t0
-            contents: Any = h.contents if h else None
-            return dt, str(getattr(contents, "value", contents or ""))
+            contents = (h or {}).get("contents")
+            return dt, str(contents.get("value") if isinstance(contents, dict) else contents or "")
 
-        # warm-up: first code action, and the hover that fills the cache (answered by the fast endpoint)
+        # warm-up: the first code action, and the hover that fills the cache (answered by the fast endpoint)
         n_actions = (await code_action(0))[1]
         first_hover = (await hover())[1]
         if HOVER_TEXT not in first_hover:
             raise RuntimeError(f"hover did not answer from the model: {first_hover!r}")
 
-        # the same requests with no job running, for comparison; server CPU per request (robust to noise)
-        pid = client._server.pid  # type: ignore[attr-defined]
+        # the same requests with no job running; the server's CPU per request
+        pid = client.pid
         c0 = cpu_seconds(pid)
         idle_ca = [ms((await code_action(i % len(lines)))[0]) for i in range(0, SAMPLES * 7, 7)]
         c1 = cpu_seconds(pid)
@@ -109,27 +111,24 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
         seen: set[str] = set()
         for i in range(JOBS):
             line = _line_of(text, f"    return x - {i}\n")
-            args = {"uri": uri, "range": {"start": {"line": line, "character": 0},
-                                          "end": {"line": line, "character": 4}}, "version": 1}
-            arrivals.began.clear()
+            args = {"uri": uri, "range": _range(line, 4), "version": 1}
+            client.began.clear()
             t0 = time.perf_counter()
-            reply = await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="cadre.fix", arguments=[args]))
-            if not getattr(reply, "jobId", None) and not (isinstance(reply, dict) and reply.get("jobId")):
+            reply = await client.request("workspace/executeCommand", {"command": "cadre.fix", "arguments": [args]})
+            if not (isinstance(reply, dict) and reply.get("jobId")):
                 raise RuntimeError(f"cadre.fix returned {reply!r}")
-            hit = None
+            hit = client.first_begin_after(t0, seen)
             while hit is None:
-                hit = arrivals.first_progress_after(t0, seen)
-                if hit is None:
-                    await asyncio.wait_for(arrivals.began.wait(), 10)
-                    arrivals.began.clear()
+                await asyncio.wait_for(client.began.wait(), 10)
+                client.began.clear()
+                hit = client.first_begin_after(t0, seen)
             seen.add(hit[1])
             first_progress.append(hit[0] - t0)
         c0, t0 = cpu_seconds(pid), time.perf_counter()
         await asyncio.sleep(1.0)  # every job is now streaming tokens
         background = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
-        ends_before = sum(1 for _, tok, kind in arrivals.progress if kind == "end" and tok in seen)
-        reports_before = len(arrivals.progress)
+        ends_before = sum(1 for _, tok, kind in client.progress if kind == "end" and tok in seen)
+        notes_before = len(client.progress)
 
         action_s: list[list[float]] = []
         hover_s: list[list[float]] = []
@@ -147,10 +146,10 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
                 block.append(dt)
                 answers.add(answer)
             hover_s.append(block)
-        ends_after = sum(1 for _, tok, kind in arrivals.progress if kind == "end" and tok in seen)
+        ends_after = sum(1 for _, tok, kind in client.progress if kind == "end" and tok in seen)
         load = {"jobs_running": JOBS - ends_after, "jobs_finished_early": ends_before,
-                "server_cpu_pct_with_jobs_idle": round(background, 1),
-                "progress_notifications_during": len(arrivals.progress) - reports_before}
+                "server_cpu_pct_jobs_alone": round(background, 1),
+                "progress_notifications_during": len(client.progress) - notes_before}
     if ends_after:
         raise RuntimeError(f"{ends_after} of {JOBS} jobs ended before the measurement finished")
     if min(counts) == 0 or n_actions == 0:
@@ -166,23 +165,16 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
                                        "samples_ms": rounded(fp, 2)})]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _latency(id: str, name: str, rounds_s: list[list[float]], idle_ms: list[float], cpu_ms: float,
              **extra: Any) -> Metric:
-    """p99 per round of requests (ms), median over the rounds; beside it the p99 with no job running and
-    the server's CPU per request (which, unlike latency, other processes on the machine cannot inflate)."""
+    """p99 per round of requests (ms), median over the rounds, with the idle p99 and CPU beside it."""
     rounds = [[ms(x) for x in block] for block in rounds_s]
     flat = [x for block in rounds for x in block]
     p99s = [percentile(block, 99) for block in rounds]
     return Metric(id, name, median(p99s), "ms", 5.0, "<=", detail={
         "p99_per_round": rounded(p99s, 3), "p50": round(median(flat), 3), "p90": round(percentile(flat, 90), 3),
-        "max": round(max(flat), 3), "idle_p99": round(percentile(idle_ms, 99), 3), "server_cpu_ms_per_request": round(cpu_ms, 3),
-        "samples": len(flat), **extra})
+        "max": round(max(flat), 3), "idle_p99": round(percentile(idle_ms, 99), 3),
+        "server_cpu_ms_per_request": round(cpu_ms, 3), "samples": len(flat), **extra})
 
 
 def run(rounds: int = 3) -> list[Metric]:

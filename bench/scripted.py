@@ -107,13 +107,17 @@ class ScriptedWorkspace:
 
     def write_config(self, endpoints: dict[str, dict[str, Any]], roles: dict[str, str], *,
                      name: str = "cadre-bench.toml", extra: dict[str, dict[str, Any]] | None = None) -> Path:
-        """Endpoints: name -> {"exchanges": [...], **EndpointConfig fields}; roles not named go to the first."""
+        """Endpoints: name -> {"exchanges": [...], **EndpointConfig fields} for a scripted one, else the
+        EndpointConfig fields as they are (e.g. an embedded model); roles not named go to the first."""
         lines: list[str] = []
         for ep, spec in endpoints.items():
             spec = dict(spec)
-            script = self.root / f"{name.rsplit('.', 1)[0]}-{ep}.json"
-            script.write_text(json.dumps(spec.pop("exchanges")), encoding="utf-8")
-            fields = {"kind": "scripted", "script": str(script), "model": f"scripted-{ep}", "retries": 0} | spec
+            if "exchanges" in spec:
+                script = self.root / f"{name.rsplit('.', 1)[0]}-{ep}.json"
+                script.write_text(json.dumps(spec.pop("exchanges")), encoding="utf-8")
+                fields = {"kind": "scripted", "script": str(script), "model": f"scripted-{ep}", "retries": 0} | spec
+            else:
+                fields = spec
             lines.append(f"[endpoints.{ep}]")
             lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
             lines.append("")

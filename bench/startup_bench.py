@@ -7,38 +7,16 @@ Raw JSON-RPC over the pipes (no client library in the timed path): what an edito
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from .jsonrpc import frame, initialize_params, read_message, server_command, server_env
 from .lsp_bench import cpu_seconds
-from .lsp_client import server_command, server_env
 from .metrics import Metric, failed, median, rounded
 
 BARE = "import pygls.lsp.server, lsprotocol.types"
-
-
-def _frame(obj: dict[str, Any]) -> bytes:
-    body = json.dumps(obj).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-
-async def _read_message(stream: asyncio.StreamReader) -> dict[str, Any]:
-    length = 0
-    while True:
-        line = await stream.readline()
-        if not line:
-            raise EOFError("the server closed stdout")
-        line = line.strip()
-        if not line:
-            break
-        name, _, value = line.decode().partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-    return json.loads(await stream.readexactly(length))
 
 
 def rss_kb(pid: int) -> int:
@@ -58,25 +36,24 @@ async def spawn_initialize(root: Path, home: Path, *, idle_s: float = 1.0) -> tu
                                                 cwd=str(root))
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": root.as_uri(), "capabilities": {"window": {"workDoneProgress": True}},
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}]}}))
+        proc.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                "params": initialize_params(root)}))
         await proc.stdin.drain()
         while True:
-            msg = await asyncio.wait_for(_read_message(proc.stdout), 60)
+            msg = await asyncio.wait_for(read_message(proc.stdout), 60)
             if msg.get("id") == 1:
                 break
         elapsed = time.perf_counter() - t0
         cpu = cpu_seconds(proc.pid)
         if "result" not in msg:
             raise RuntimeError(f"initialize failed: {msg.get('error')}")
-        proc.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        proc.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
         await proc.stdin.drain()
         reader = asyncio.create_task(_discard(proc.stdout))
         await asyncio.sleep(idle_s)
         rss = rss_kb(proc.pid)
-        proc.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None}))
-        proc.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
+        proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None}))
+        proc.stdin.write(frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
         await proc.stdin.drain()
         try:
             await asyncio.wait_for(proc.wait(), 10)
@@ -95,17 +72,20 @@ async def _discard(stream: asyncio.StreamReader) -> None:
 
 
 async def bare_import(home: Path) -> tuple[float, float]:
-    """Wall seconds of `python -c BARE`, and its CPU seconds (it prints them itself, last thing)."""
+    """Seconds from spawn until `python -c BARE` has imported (it says so on stdout, before its teardown,
+    just as the server is timed to its answer, not to its exit), and its CPU seconds by then."""
     t0 = time.perf_counter()
-    code = f"{BARE}; import os; t = os.times(); print(t.user + t.system)"
+    code = f"{BARE}; import os; t = os.times(); print(t.user + t.system, flush=True)"
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, env=server_env(home),
                                                 stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.DEVNULL)
-    out, _ = await proc.communicate()
+    assert proc.stdout is not None
+    line = await proc.stdout.readline()
     elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
+    await proc.wait()
+    if proc.returncode != 0 or not line.strip():
         raise RuntimeError(f"`python -c '{BARE}'` failed")
-    return elapsed, float(out.decode().strip() or 0)
+    return elapsed, float(line.decode())
 
 
 async def _measure(root: Path, repeats: int) -> list[Metric]:

@@ -1,0 +1,222 @@
+"""Real-model benches (--full): the bundled 0.5B on the embedded llama.cpp backend, on this machine's CPU.
+
+- generation: `fix` through the whole engine vs the same messages sent straight to xllamacpp;
+- compete: two equal competitors on one model with 2 parallel slots vs the same pattern with 1 slot;
+- KV reuse: what share of the validated pattern's 2nd prompt llama.cpp served from its cache.
+
+llama.cpp keeps finished prompts in a RAM cache and restores them into any slot, so "the same messages"
+means a warm prompt the second time. Judged comparisons are therefore made warm on both sides (decode
+dominates, as the issue's ~0.89 compete limit assumes); cold figures use a per-run nonce in the user
+instruction, which leaves only the system prompt and the first sentence shareable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cadre_lsp.core import Request, Span
+
+from .metrics import Metric, failed, median, rounded
+from .recording import Call, recorded_engine
+from .scripted import ALL_ROLES, ScriptedWorkspace
+
+MODEL = "qwen2.5-coder-0.5b"
+BUGS = Path(__file__).resolve().parent / "bugs"
+MAX_TOKENS = 200
+KV_BUG = "find_max.py"
+"""The 0.5B drafts a changed, parseable function for this one, so the 2nd call is the validator's."""
+
+
+def _endpoint(**kw: Any) -> dict[str, Any]:
+    return {"kind": "embedded", "model": MODEL, "edit_format": "rewrite", "temperature": 0.0,
+            "max_tokens": MAX_TOKENS, "timeout_s": 900.0, "retries": 0, **kw}
+
+
+def bug_request(ws_root: Path, name: str, *, pattern: str, instruction: str = "") -> Request:
+    """A fix request on the bug file's function, cursor on its `def` line (copied into the workspace)."""
+    path = ws_root / name
+    if not path.exists():
+        shutil.copy(BUGS / name, path)
+    text = path.read_text(encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.split("\n")) if ln.startswith("def "))
+    return Request(action="fix", path=str(path), text=text, span=Span.lines(line, line), version=1,
+                   language="python", pattern=pattern, instruction=instruction, workspace_root=str(ws_root))
+
+
+def _tokens(c: Call) -> tuple[int, int, int]:
+    u = c.completion.usage if c.completion else None
+    return (u.prompt_tokens, u.cached_tokens, u.completion_tokens) if u else (0, 0, 0)
+
+
+# -- 7: engine vs bare llama.cpp ----------------------------------------------------------------------
+
+async def bench_generation(root: Path, repeats: int) -> Metric:
+    ws = ScriptedWorkspace(root / "generation")
+    cfg = ws.write_config({"m": _endpoint()}, {r: "m" for r in ALL_ROLES},
+                          extra={"action_patterns": {"fix": "primary"}})
+    engine, log = recorded_engine(cfg, ws.root)
+    try:
+        first = await engine.run(bug_request(ws.root, "sum_prices.py", pattern="primary"))
+        if not log.calls:
+            raise RuntimeError(f"the engine made no model call: {first.error or first.summary}")
+        call = log.calls[-1]
+        server = engine.pool.backend("m").inner.shared.server
+        bare_req = {"messages": call.messages, "max_tokens": call.options.get("max_tokens"), "temperature": 0.0}
+        engine_s, bare_s, tokens = [], [], []
+        for i in range(repeats):
+            for which in (("engine", "bare") if i % 2 == 0 else ("bare", "engine")):
+                t0 = time.perf_counter()
+                if which == "engine":
+                    n = len(log.calls)
+                    await engine.run(bug_request(ws.root, "sum_prices.py", pattern="primary"))
+                    engine_s.append(time.perf_counter() - t0)
+                    tokens.append(("engine", *_tokens(log.calls[n])))
+                else:
+                    out = server.handle_chat_completions(dict(bare_req))
+                    bare_s.append(time.perf_counter() - t0)
+                    u = out.get("usage", {}) if isinstance(out, dict) else {}
+                    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
+                    tokens.append(("bare", u.get("prompt_tokens", 0), cached, u.get("completion_tokens", 0)))
+    finally:
+        await engine.aclose()
+    ratios = [e / b for e, b in zip(engine_s, bare_s)]
+    generated = {t[3] for t in tokens}
+    detail = {"ratios": rounded(ratios), "engine_s": rounded(engine_s), "bare_s": rounded(bare_s),
+              "calls (who, prompt, cached, generated)": tokens, "model": MODEL,
+              "same_tokens": len(generated) == 1, "first_run_s": round(call.seconds, 2)}
+    m = Metric("model_overhead", "real model: `fix` through the engine / bare xllamacpp, same messages (warm)",
+               median(ratios), "x", 1.10, "<=", detail=detail)
+    if len(generated) != 1:
+        m.error = f"engine and bare generated different token counts: {sorted(generated)}"
+    return m
+
+
+# -- 8: compete with 2 slots vs 1 ----------------------------------------------------------------------
+
+def _phase(calls: list[Call], endpoint: str) -> float:
+    cs = [c for c in calls if c.endpoint == endpoint]
+    return max(c.finished for c in cs) - min(c.started for c in cs)
+
+
+async def bench_compete(root: Path, repeats: int) -> list[Metric]:
+    ws = ScriptedWorkspace(root / "compete")
+    extra = {"compete": {"competitors": ["coding", "competitor"], "judge_role": "judge"},
+             "action_patterns": {"fix": "primary"}}
+    # Endpoints of one model share one llama.cpp Server sized by the largest `concurrency`: 2 slots.
+    eps = {"duo": _endpoint(concurrency=2), "solo": _endpoint(concurrency=1), "judge": _endpoint()}
+    roles = {r: "judge" for r in ALL_ROLES}
+    par_cfg = ws.write_config(eps, roles | {"coding": "duo", "competitor": "duo"}, name="parallel.toml", extra=extra)
+    seq_cfg = ws.write_config(eps, roles | {"coding": "solo", "competitor": "solo"}, name="sequential.toml",
+                              extra=extra)
+    engines = {"parallel": recorded_engine(par_cfg, ws.root), "sequential": recorded_engine(seq_cfg, ws.root)}
+    for engine, _ in engines.values():  # every endpoint registers its slot needs before the model loads
+        for name in eps:
+            engine.pool.backend(name)
+    ep = {"parallel": "duo", "sequential": "solo"}
+    walls: dict[str, list[float]] = {"parallel": [], "sequential": []}
+    phases: dict[str, list[float]] = {"parallel": [], "sequential": []}
+    cold: dict[str, list[float]] = {"parallel": [], "sequential": []}
+    gen: list[Any] = []
+
+    async def once(mode: str, instruction: str = "") -> tuple[float, float]:
+        engine, log = engines[mode]
+        n = len(log.calls)
+        t0 = time.perf_counter()
+        r = await engine.run(bug_request(ws.root, "find_max.py", pattern="compete", instruction=instruction))
+        wall = time.perf_counter() - t0
+        calls = log.since(n)
+        if r.error and not any(c.endpoint == ep[mode] for c in calls):
+            raise RuntimeError(f"compete ({mode}) failed: {r.error}")
+        gen.append((mode, [_tokens(c) for c in calls if c.endpoint == ep[mode]], r.summary[:200]))
+        return wall, _phase(calls, ep[mode])
+
+    try:
+        await once("parallel")  # load, and warm the prompts (llama.cpp's prompt cache keeps them)
+        await once("sequential")
+        for i in range(repeats):
+            for mode in (("parallel", "sequential") if i % 2 == 0 else ("sequential", "parallel")):
+                wall, phase = await once(mode)
+                walls[mode].append(wall)
+                phases[mode].append(phase)
+        for i, mode in enumerate(("parallel", "sequential")):  # cold: a fresh nonce per run
+            cold[mode].append((await once(mode, instruction=f"(run {time.time_ns() % 10**8:08d}-{i})"))[1])
+    finally:
+        for engine, _ in engines.values():
+            await engine.aclose()
+    phase_ratios = [p / s for p, s in zip(phases["parallel"], phases["sequential"])]
+    wall_ratios = [p / s for p, s in zip(walls["parallel"], walls["sequential"])]
+    return [
+        Metric("model_compete", "real model, 2 equal competitors on 2 slots of one 2-core CPU: competitor "
+               "phase / the same with 1 slot (warm prompts)", median(phase_ratios), "x", 0.92, "<=", detail={
+                   "ratios": rounded(phase_ratios), "parallel_phase_s": rounded(phases["parallel"]),
+                   "sequential_phase_s": rounded(phases["sequential"]),
+                   "whole_pattern_ratios": rounded(wall_ratios), "parallel_wall_s": rounded(walls["parallel"]),
+                   "sequential_wall_s": rounded(walls["sequential"]),
+                   "runs (mode, competitor calls (prompt, cached, generated), summary)": gen, "model": MODEL}),
+        Metric("model_compete_cold", "real model, same with cold prompts (prefill of both competitors)",
+               cold["parallel"][0] / cold["sequential"][0], "x", detail={
+                   "parallel_phase_s": rounded(cold["parallel"]), "sequential_phase_s": rounded(cold["sequential"])}),
+    ]
+
+
+# -- 9: KV cache reuse in validated ----------------------------------------------------------------------
+
+def _first_difference(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where two message lists stop sharing a prefix: message index, role, and the texts from there."""
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            xa, ya = str(x.get("content", "")), str(y.get("content", ""))
+            k = next((j for j, (p, q) in enumerate(zip(xa, ya)) if p != q), min(len(xa), len(ya)))
+            return {"message": i, "role": f"{x.get('role')} / {y.get('role')}", "shared_chars": k,
+                    "first_call_continues": xa[k:k + 90], "second_call_continues": ya[k:k + 90]}
+    return {"message": min(len(a), len(b)), "note": "one conversation is a prefix of the other"}
+
+
+async def bench_kv(root: Path) -> Metric:
+    ws = ScriptedWorkspace(root / "kv")
+    cfg = ws.write_config({"m": _endpoint()}, {r: "m" for r in ALL_ROLES},
+                          extra={"validated": {"rounds": 1}})
+    engine, log = recorded_engine(cfg, ws.root)
+    try:
+        nonce = f"(run {time.time_ns() % 10**8:08d})"  # nothing of this request is in llama.cpp's cache yet
+        r = await engine.run(bug_request(ws.root, KV_BUG, pattern="validated", instruction=nonce))
+    finally:
+        await engine.aclose()
+    calls = log.calls
+    if len(calls) < 2:
+        return failed("kv", "validated on the real model: prompt tokens reused from the KV cache, 2nd call", "%",
+                      f"validated made {len(calls)} call(s): {r.error or r.summary}", target=90.0, op=">=")
+    rows = [{"step": s.name, "endpoint": c.endpoint, "prompt": _tokens(c)[0], "cached": _tokens(c)[1],
+             "generated": _tokens(c)[2]} for s, c in zip(r.steps, calls)]
+    prompt, cached, _ = _tokens(calls[1])
+    return Metric("kv", f"validated on the real model: prompt tokens reused from the KV cache, 2nd call "
+                  f"({r.steps[1].name})",
+                  100.0 * cached / max(1, prompt), "%", 90.0, ">=", detail={
+                      "calls": rows, "second_vs_first": _first_difference(calls[0].messages, calls[1].messages),
+                      "later_calls_reuse_pct": [round(100.0 * _tokens(c)[1] / max(1, _tokens(c)[0]), 1)
+                                                for c in calls[2:]], "model": MODEL})
+
+
+# -- entry -----------------------------------------------------------------------------------------------
+
+async def _run(root: Path, repeats: int) -> list[Metric]:
+    out: list[Metric] = []
+    for name, coro_fn in (("model_overhead", lambda: bench_generation(root, repeats)),
+                          ("model_compete", lambda: bench_compete(root, max(3, repeats - 2))),
+                          ("kv", lambda: bench_kv(root))):
+        try:
+            got = await coro_fn()
+        except Exception as exc:  # a model that will not load fails its metrics, with the reason
+            got = failed(name, name, "", f"{type(exc).__name__}: {exc}")
+        out.extend(got if isinstance(got, list) else [got])
+    return out
+
+
+def run(repeats: int = 7) -> list[Metric]:
+    with tempfile.TemporaryDirectory(prefix="cadre-bench-model-") as tmp:
+        return asyncio.run(_run(Path(tmp), repeats))
