@@ -177,6 +177,21 @@ class TestWithModel:
         assert isinstance(data["name"], str) and len(data["name"]) <= 12
         assert isinstance(data["age"], int)
 
+    async def test_stop_strings_end_the_answer(self, emb: EmbeddedBackend) -> None:
+        c = await emb.chat(COUNT, temperature=0.0, max_tokens=16, stop=[","])
+        assert c.text.strip() and "," not in c.text
+        assert c.finish_reason == "stop" and c.usage.completion_tokens < 16
+
+    async def test_tools_reach_the_prompt_and_the_reply_is_text(self, emb: EmbeddedBackend) -> None:
+        read = {"type": "function", "function": {
+            "name": "Read", "description": "Read a file",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}}}
+        c = await emb.chat([{"role": "user", "content": "Read the file a.py."}], tools=[read], temperature=0.0,
+                           max_tokens=32)
+        # The chat template showed the model the tool (it names it); xllamacpp parses no native call.
+        assert "Read" in c.text
+        assert all(set(tc) == {"name", "arguments"} for tc in c.tool_calls)
+
     async def test_cancel_stops_generation_within_a_few_tokens(self, emb: EmbeddedBackend) -> None:
         seen: list[str] = []
         three = asyncio.Event()
