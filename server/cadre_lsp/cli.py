@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             import gc
 
             # Importing lsprotocol/pygls creates ~50k long-lived objects, and the older-generation collections
-            # that rescan them as they pile up cost ~10% of start-up CPU (bench/README.md). Only the young
+            # that rescan them as they pile up cost ~5% of start-up CPU (bench/README.md). Only the young
             # generation is collected while importing; then they are frozen, so no later full collection
             # (a ~30 ms pause in the middle of some request) scans them again.
             threshold = gc.get_threshold()
