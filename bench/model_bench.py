@@ -48,6 +48,17 @@ def bug_request(ws_root: Path, name: str, *, pattern: str, instruction: str = ""
                    language="python", pattern=pattern, instruction=instruction, workspace_root=str(ws_root))
 
 
+def _llama_seconds(c: Call) -> float:
+    """The time llama.cpp itself reports for a call (prompt evaluation + generation): the part of the wall
+    clock that is the model's, whatever else the machine was doing at that moment."""
+    if c.completion is None:
+        return float("nan")
+    u, t = c.completion.usage, c.completion.timings
+    evaluated = max(0, u.prompt_tokens - u.cached_tokens)
+    prompt_s = evaluated / t.prompt_tokens_per_s if t.prompt_tokens_per_s else 0.0
+    return max(1e-9, prompt_s + (u.completion_tokens / t.tokens_per_s if t.tokens_per_s else 0.0))
+
+
 def _tokens(c: Call) -> tuple[int, int, int]:
     u = c.completion.usage if c.completion else None
     return (u.prompt_tokens, u.cached_tokens, u.completion_tokens) if u else (0, 0, 0)
@@ -68,6 +79,7 @@ async def bench_generation(root: Path, repeats: int) -> Metric:
         server = engine.pool.backend("m").inner.shared.server
         bare_req = {"messages": call.messages, "max_tokens": call.options.get("max_tokens"), "temperature": 0.0}
         engine_s, bare_s, tokens = [], [], []
+        own: dict[str, list[float]] = {"engine": [], "bare": []}
         for i in range(repeats):
             for which in (("engine", "bare") if i % 2 == 0 else ("bare", "engine")):
                 t0 = time.perf_counter()
@@ -76,17 +88,21 @@ async def bench_generation(root: Path, repeats: int) -> Metric:
                     await engine.run(bug_request(ws.root, "sum_prices.py", pattern="primary"))
                     engine_s.append(time.perf_counter() - t0)
                     tokens.append(("engine", *_tokens(log.calls[n])))
+                    own["engine"].append(engine_s[-1] / _llama_seconds(log.calls[n]))
                 else:
                     out = server.handle_chat_completions(dict(bare_req))
                     bare_s.append(time.perf_counter() - t0)
                     u = out.get("usage", {}) if isinstance(out, dict) else {}
                     cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
                     tokens.append(("bare", u.get("prompt_tokens", 0), cached, u.get("completion_tokens", 0)))
+                    t = out.get("timings", {}) if isinstance(out, dict) else {}
+                    own["bare"].append(bare_s[-1] / max(1e-9, (t.get("prompt_ms", 0) + t.get("predicted_ms", 0)) / 1000))
     finally:
         await engine.aclose()
     ratios = [e / b for e, b in zip(engine_s, bare_s)]
     generated = {t[3] for t in tokens}
     detail = {"ratios": rounded(ratios), "engine_s": rounded(engine_s), "bare_s": rounded(bare_s),
+              "wall_over_llama_reported_time": {k: round(median(v), 4) for k, v in own.items()},
               "calls (who, prompt, cached, generated)": tokens, "model": MODEL,
               "same_tokens": len(generated) == 1, "first_run_s": round(call.seconds, 2)}
     m = Metric("model_overhead", "real model: `fix` through the engine / bare xllamacpp, same messages (warm)",
@@ -145,6 +161,10 @@ async def bench_compete(root: Path, repeats: int) -> list[Metric]:
                 phases[mode].append(phase)
         for i, mode in enumerate(("parallel", "sequential")):  # cold: a fresh nonce per run
             cold[mode].append((await once(mode, instruction=f"(run {time.time_ns() % 10**8:08d}-{i})"))[1])
+        log = engines["parallel"][1]
+        competitor = next(c for c in reversed(log.calls) if c.endpoint == "duo")
+        bare = bare_batching(engines["parallel"][0].pool.backend("duo").inner.shared.server, competitor,
+                             max(2, repeats - 2))
     finally:
         for engine, _ in engines.values():
             await engine.aclose()
@@ -157,11 +177,38 @@ async def bench_compete(root: Path, repeats: int) -> list[Metric]:
                    "sequential_phase_s": rounded(phases["sequential"]),
                    "whole_pattern_ratios": rounded(wall_ratios), "parallel_wall_s": rounded(walls["parallel"]),
                    "sequential_wall_s": rounded(walls["sequential"]),
+                   "bare_xllamacpp_2_concurrent_over_2_in_turn": bare,
                    "runs (mode, competitor calls (prompt, cached, generated), summary)": gen, "model": MODEL}),
         Metric("model_compete_cold", "real model, same with cold prompts (prefill of both competitors)",
                cold["parallel"][0] / cold["sequential"][0], "x", detail={
                    "parallel_phase_s": rounded(cold["parallel"]), "sequential_phase_s": rounded(cold["sequential"])}),
     ]
+
+
+def bare_batching(server: Any, call: Call, repeats: int) -> dict[str, Any]:
+    """llama.cpp alone: one competitor's request twice at once (2 slots) vs twice in turn, warm prompts.
+    This is the most batching can give on this CPU, with none of our code involved."""
+    import threading
+
+    req = {"messages": call.messages, "max_tokens": call.options.get("max_tokens"), "temperature": 0.0}
+
+    def one() -> None:
+        server.handle_chat_completions(dict(req))
+
+    ratios = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        one()
+        one()
+        in_turn = time.perf_counter() - t0
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ratios.append((time.perf_counter() - t0) / in_turn)
+    return {"median": round(median(ratios), 4), "ratios": rounded(ratios)}
 
 
 # -- 9: KV cache reuse in validated ----------------------------------------------------------------------
@@ -206,7 +253,7 @@ async def bench_kv(root: Path) -> Metric:
 
 async def _run(root: Path, repeats: int) -> list[Metric]:
     out: list[Metric] = []
-    for name, coro_fn in (("model_overhead", lambda: bench_generation(root, repeats)),
+    for name, coro_fn in (("model_overhead", lambda: bench_generation(root, max(9, repeats))),
                           ("model_compete", lambda: bench_compete(root, max(3, repeats - 2))),
                           ("kv", lambda: bench_kv(root))):
         try:
