@@ -9,7 +9,6 @@ ranges back in other units (Neovim 0.7 echoes byte columns): quick fixes read `d
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
@@ -40,6 +39,8 @@ class StoredFinding:
 
     @property
     def text_hash(self) -> str:
+        import hashlib  # here, not at the top: ~6 ms of server start-up for the first finding
+
         return hashlib.sha1(self.block.encode("utf-8")).hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ tree-sitter `DocumentStore`, so the parse trees, the jobs and the client all see
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -49,9 +50,25 @@ class OpenDocuments:
     """uri -> OpenDocument, mirrored into a parsed store when one is attached."""
 
     def __init__(self, store: ParsedStore | None = None, encoding: str | None = None) -> None:
-        self.store = store
+        self._store = store
+        self._store_source: Callable[[], ParsedStore] | None = None
         self.encoding = encoding
         self._docs: dict[str, OpenDocument] = {}
+
+    @property
+    def store(self) -> ParsedStore | None:
+        if self._store is None and self._store_source is not None:
+            self._store = self._store_source()
+        return self._store
+
+    @store.setter
+    def store(self, store: ParsedStore | None) -> None:
+        self._store, self._store_source = store, None
+
+    def attach(self, source: Callable[[], ParsedStore]) -> None:
+        """Mirror into the store `source` returns, fetched at the first document (tree-sitter and the
+        grammars load then, not during `initialize`)."""
+        self._store, self._store_source = None, source
 
     def get(self, uri: str) -> OpenDocument | None:
         return self._docs.get(uri)

@@ -9,7 +9,6 @@ coming in the background, into the cache, for the next hover.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,8 @@ CACHE_SIZE = 256
 
 def definition_key(parsed: Any, text: str, offset: int) -> str:
     """Hash of the enclosing definition's text and the cursor's place in it (falls back to the line)."""
+    import hashlib  # here, not at the top: ~6 ms of server start-up for the first hover
+
     try:
         from ..context.outline import enclosing_entries
 

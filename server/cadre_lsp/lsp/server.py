@@ -39,7 +39,6 @@ from .diagnostics import FindingStore, finding_range, to_diagnostics
 from .documents import OpenDocuments
 from .hover import HoverCache, definition_key
 from .jobs import JobManager
-from .positions import LineTable
 from .runner import NotReadable, start_action, status_jobs
 from .settings import SECTION, Settings, from_init_options, from_push
 
@@ -81,7 +80,7 @@ class CadreServer(LanguageServer):
             except ConfigError:
                 config = Config()
         self.engine = Engine(config, workspace_root=self.settings.workspace_root)
-        self.docs.store = self.engine.documents
+        self.docs.attach(lambda: self.engine.documents)
 
     async def apply_settings(self) -> bool:
         """Rebuild the configuration from every layer; a bad value is shown and the old config stays."""
@@ -364,10 +363,12 @@ def _finding_fixes(ls: CadreServer, uri: str, params: types.CodeActionParams) ->
     stored = {f.id: f for f in ls.findings.overlapping(uri, first, last)}
     for fid in echoed:
         found = ls.findings.find(uri, fid)
+    if not ls.findings.get(uri):  # the common case: nothing reviewed here, no line table needed
+        return []
         if found is not None:
             stored[fid] = found
     out = []
-    table = LineTable(doc.text)
+    table = doc.lines
     for f in stored.values():
         rng = finding_range(doc.text, table, f.finding, ls.caps.encoding)
         diagnostics = [echoed[f.id]] if f.id in echoed else []
