@@ -37,6 +37,9 @@ class ScriptedReply:
     """Streaming only: close the connection after this many frames, without the rest of the stream."""
     delay_s: float = 0.0
     """Pause before each chunk (and before a non-streamed answer): slow tokens for timeouts/cancels."""
+    raw: bytes | None = None
+    """Answer HTTP 200 with exactly these bytes as the body (garbage, truncated JSON) instead of a chat
+    response; streamed requests get them as the chunked stream body."""
 
     def pieces(self) -> list[str]:
         if self.chunks is not None:
@@ -202,6 +205,22 @@ class FakeHandler(BaseHTTPRequestHandler):
             self._hung_up(rec)
             return False
         return True
+
+    def _send_raw(self, rec: Recorded, reply: ScriptedReply, content_type: str) -> None:
+        """A 200 whose body is `reply.raw` as is: what a confused proxy or a crashed server may send."""
+        assert reply.raw is not None
+        if not self._delay_answer(reply, rec):
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(reply.raw)))
+        self.end_headers()
+        try:
+            self.wfile.write(reply.raw)
+        except OSError:
+            self._hung_up(rec)
+            return
+        rec.finished = True
 
     def _stream(self, rec: Recorded, reply: ScriptedReply, content_type: str, frames: list[bytes],
                 headers: dict[str, str] | None = None) -> None:

@@ -91,6 +91,9 @@ class _Handler(FakeHandler):
             self._send_json(reply.status, {"error": reply.error})
             rec.finished = True
             return
+        if reply.raw is not None:
+            self._send_raw(rec, reply, "application/x-ndjson" if body.get("stream", True) else self.json_content_type)
+            return
         pieces = reply.pieces()
         prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_words(body)
         n_out = len(pieces) + len(reply.tool_calls)

@@ -76,6 +76,9 @@ class _Handler(FakeHandler):
             self._send_json(reply.status, _error(reply.error, reply.status))
             rec.finished = True
             return
+        if reply.raw is not None:
+            self._send_raw(rec, reply, "text/event-stream" if body.get("stream") else "application/json")
+            return
         if body.get("stream"):
             self._stream_sse(body, reply, rec)
         else:

@@ -38,9 +38,9 @@ from .probe import timed_probe
 NO_KEY = "sk-no-key"
 """Local servers want *some* key in the Authorization header; this one says there is none."""
 
-_CLIENT_ERRORS = (openai.OpenAIError, pydantic.ValidationError, json.JSONDecodeError)
-"""What the client raises; translated by `OpenAIBackend._error`. Anything else (a token callback's own
-error, a bug) passes through untouched."""
+_CLIENT_ERRORS = (openai.OpenAIError, pydantic.ValidationError, json.JSONDecodeError, UnicodeDecodeError)
+"""What the client raises (its SSE decoder lets UnicodeDecodeError out on a binary body); translated by
+`OpenAIBackend._error`. Anything else (a token callback's own error, a bug) passes through untouched."""
 
 
 def _base_url(url: str | None) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..config.schema import ROLES, Config, EndpointConfig
 from .base import (
+    BadResponse,
     ChatBackend,
     Completion,
     Health,
@@ -146,7 +147,8 @@ class ModelPool:
                     self.backend(name).chat(messages, temperature=temperature, max_tokens=max_tokens, **kw),
                     timeout=ep.timeout_s)
             except asyncio.TimeoutError:
-                err: ModelError = ModelTimeout(f"timed out after {ep.timeout_s:g}s", endpoint=name)
+                err: ModelError = ModelTimeout(f"endpoint {name!r} ({ep.model or ep.kind}) timed out after "
+                                               f"{ep.timeout_s:g}s", endpoint=name)
             except UnsupportedFeature as exc:
                 if kw.get("schema") is None:
                     err = exc
@@ -156,15 +158,12 @@ class ModelPool:
             except ModelError as exc:
                 err = exc
             else:
-                seconds = time.perf_counter() - t0
-                u = result.usage
-                stats.record(seconds, u.prompt_tokens, u.completion_tokens, u.cached_tokens,
-                             result.timings.tokens_per_s)
-                result.endpoint = result.endpoint or name
-                result.model = result.model or ep.model
-                if not result.timings.total_s:
-                    result.timings.total_s = seconds
-                return result
+                if result.text.strip() or result.tool_calls:
+                    return self._accept(name, ep, result, time.perf_counter() - t0)
+                # A 200 with nothing in it serves no action (explain, edit, verdict): the next endpoint
+                # may answer. Not transient: the same model asked again tends to say nothing again.
+                err = BadResponse(f"endpoint {name!r} ({ep.model or ep.kind}) returned an empty answer",
+                                  endpoint=name, transient=False)
             finally:
                 stats.running -= 1
                 slot.release()
@@ -174,6 +173,17 @@ class ModelPool:
             attempt += 1
             stats.retries += 1
             await asyncio.sleep(ep.backoff_s * (2 ** (attempt - 1)))
+
+    def _accept(self, name: str, ep: EndpointConfig, result: Completion, seconds: float) -> Completion:
+        """Record a successful call's stats and fill in what the backend left out."""
+        u = result.usage
+        self.stats[name].record(seconds, u.prompt_tokens, u.completion_tokens, u.cached_tokens,
+                                result.timings.tokens_per_s)
+        result.endpoint = result.endpoint or name
+        result.model = result.model or ep.model
+        if not result.timings.total_s:
+            result.timings.total_s = seconds
+        return result
 
     # -- reporting --------------------------------------------------------------------------------
     def stats_dict(self) -> dict[str, dict[str, Any]]:

@@ -37,13 +37,18 @@ def to_result(job: PatternJob, outcome: Outcome) -> Result:
     calls = len(job.steps)
     tail = f"{elapsed:.1f}s, {calls} model call{'s' if calls != 1 else ''}"
     res = Result(action=req.action, route=route, steps=job.steps, partial=outcome.partial)
+    # The user should know an endpoint failed even when a fallback saved the job.
+    fallbacks = "; ".join(dict.fromkeys(s.note for s in job.steps if s.note.startswith("fell back from")))
     if cand is None or cand.error or cand.checks:
         why = (cand.error or "; ".join(cand.checks)) if cand else "nothing produced"
         res.error = f"no usable {'edit' if req.action in ('fix', 'implement') else 'answer'}: {why}"
-        res.summary = f"{req.action} via {route.pattern}: {res.error} ({tail})"
+        by = f"{cand.model}, " if cand and cand.model else ""
+        res.summary = f"{req.action} via {route.pattern}: {res.error} ({by}{fallbacks + ', ' if fallbacks else ''}{tail})"
         res.text = cand.raw if cand else ""
         return res
     note = f"; {outcome.note}" if outcome.note else ""
+    if fallbacks:
+        note += f"; {fallbacks}"
     if cand.refused:
         note += "; refused " + "; ".join(cand.refused)
     if req.action in ("fix", "implement") and cand.edit is not None:
