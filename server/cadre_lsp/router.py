@@ -54,9 +54,19 @@ def pattern_names(config: Config) -> list[str]:
 def route(request: Request, config: Config) -> Route:
     """The role, pattern and reason for one request."""
     cls = classify(request, config)
-    task = config.routing.tasks.get(cls.task_type)
-    role = task.role if task else ("coding" if request.action in ("implement", "fix") else "reasoning")
     pattern = request.pattern or config.action_patterns.get(request.action, "primary")
+    return _finish(cls, pattern, "coding" if request.action in ("implement", "fix") else "reasoning", config)
+
+
+def route_text(text: str, pattern: str, config: Config) -> Route:
+    """Route free-form text (the last user message of a chat): keyword rules, else the default task."""
+    cls = classify_text(text, config) or Classification(config.routing.default_task, "default")
+    return _finish(cls, pattern, "reasoning", config)
+
+
+def _finish(cls: Classification, pattern: str, default_role: str, config: Config) -> Route:
+    task = config.routing.tasks.get(cls.task_type)
+    role = task.role if task else default_role
     why = f"{cls.task_type} ({cls.why}) -> {role}"
     if pattern == "auto":
         pattern = task.pattern if task else "primary"

@@ -153,6 +153,21 @@ class GenerationConfig:
 
 
 @attrs.define(kw_only=True)
+class ApiConfig:
+    """`cadre-lsp api`: the OpenAI-compatible HTTP API serving the patterns as models."""
+
+    host: str = "127.0.0.1"
+    """Interface to bind; anything but localhost needs a `token` (or `allow_no_token`)."""
+    port: int = attrs.field(default=3457, validator=[attrs.validators.ge(0), attrs.validators.le(65535)])
+    token: str = ""
+    """Bearer token clients must send (their `api_key`); empty = none. Use "${CADRE_API_TOKEN}"."""
+    allow_no_token: bool = False
+    """Bind a non-local host without a token anyway (anyone who can reach the port can use the models)."""
+    request_timeout_s: float = attrs.field(default=600.0, validator=attrs.validators.gt(0))
+    """Longest one request may run (all of its pattern's model calls); then it fails with 504."""
+
+
+@attrs.define(kw_only=True)
 class Config:
     """The whole configuration after layering."""
 
@@ -174,5 +189,6 @@ class Config:
     review: ReviewConfig = attrs.field(factory=ReviewConfig)
     edits: EditsConfig = attrs.field(factory=EditsConfig)
     generation: GenerationConfig = attrs.field(factory=GenerationConfig)
+    api: ApiConfig = attrs.field(factory=ApiConfig)
     jobs_per_role: dict[str, int] = attrs.field(factory=dict)
     """Concurrent jobs allowed per routed role in the server (default 1 each)."""

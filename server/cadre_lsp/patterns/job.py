@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core import FileEdit, Finding, ProgressCallback, ProgressEvent, Request, Route, StepRecord
-from ..models.base import Completion, Message
+from ..models.base import Completion, Message, TokenCallback, emit
 
 if TYPE_CHECKING:
     from ..pipeline import Engine
@@ -126,8 +126,10 @@ class PatternJob:
 
     async def call(self, role: str, messages: list[Message], *, step: str, what: str = "",
                    schema: dict[str, Any] | None = None, temperature: float | None = None,
-                   max_tokens: int | None = None) -> Completion:
-        """One model call with progress before, during (tokens/s) and after."""
+                   max_tokens: int | None = None, tools: list[dict[str, Any]] | None = None,
+                   on_token: TokenCallback | None = None) -> Completion:
+        """One model call with progress before, during (tokens/s) and after. `on_token` also gets each
+        fragment (the HTTP API streams the final step to its client through it)."""
         pool = self.engine.pool
         model = pool.model_for(role)
         label = f"{ROLE_WORDS.get(role, role)} {what or step}".strip()
@@ -135,7 +137,8 @@ class PatternJob:
         t0 = time.perf_counter()
         state = {"n": 0, "last": t0}
 
-        async def on_token(_fragment: str) -> None:
+        async def counted(fragment: str) -> None:
+            await emit(on_token, fragment)
             state["n"] += 1
             now = time.perf_counter()
             if now - state["last"] >= 1.0:
@@ -146,7 +149,7 @@ class PatternJob:
 
         try:
             result = await pool.chat(role, messages, schema=schema, temperature=temperature,
-                                     max_tokens=max_tokens, on_token=on_token)
+                                     max_tokens=max_tokens, tools=tools, on_token=counted)
         except Exception as exc:
             self.steps.append(StepRecord(step, role, model, time.perf_counter() - t0, ok=False, note=str(exc)))
             raise

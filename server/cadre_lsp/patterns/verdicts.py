@@ -82,8 +82,9 @@ def _body(job: PatternJob, cand: Candidate) -> tuple[str, str]:
 
 
 async def judge(job: PatternJob, cands: list[Candidate], role: str = "judge", *,
-                rng: random.Random | None = None) -> tuple[int, str]:
-    """Index of the best candidate. Order is shuffled before the judge sees it (position bias)."""
+                rng: random.Random | None = None, template: str = prompts.JUDGE) -> tuple[int, str]:
+    """Index of the best candidate. Order is shuffled before the judge sees it (position bias).
+    `template` (with a {candidates} field) lets the chat API judge answers instead of code."""
     if len(cands) == 1:
         return 0, "only one usable candidate"
     rng = rng or random.Random()
@@ -95,7 +96,7 @@ async def judge(job: PatternJob, cands: list[Candidate], role: str = "judge", *,
         lang, body = _body(job, cands[idx])
         blocks.append(prompts.CANDIDATE.format(letter=letter, lang=lang, body=body))
     messages = job.base_messages() + [{"role": "user", "content": job.fill(
-        prompts.JUDGE, candidates="\n".join(blocks))}]
+        template, candidates="\n".join(blocks))}]
     c = await job.call(role, messages, step="judge", what=f"comparing {len(cands)} candidates",
                        schema=prompts.judge_schema(letters), temperature=0.0, max_tokens=120)
     choice, reason = parse_choice(c.text, letters)
