@@ -44,10 +44,11 @@ def validate_call(call: ToolCall) -> str | None:
 def check_schema(schema: dict[str, Any], value: Any, where: str) -> str | None:
     """The first way `value` breaks `schema`, phrased for the model, or None."""
     kind = schema.get("type")
-    if kind:
-        types = _TYPES[kind]
-        if not isinstance(value, types) or (kind in ("integer", "number") and isinstance(value, bool)):
-            return f"{where} must be {_article(kind)}, got {_describe(value)}"
+    if kind:  # a client's schema (chat API) may list several types, or name one we do not check
+        kinds = kind if isinstance(kind, list) else [kind]
+        types = tuple(t for k in kinds for t in _TYPES.get(k, (object,)))
+        if not isinstance(value, types) or (isinstance(value, bool) and "boolean" not in kinds):
+            return f"{where} must be {' or '.join(map(_article, kinds))}, got {_describe(value)}"
     if "enum" in schema and value not in schema["enum"]:
         return f"{where} must be one of {', '.join(map(str, schema['enum']))}, got {value!r}"
     if isinstance(value, str):
