@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from ..models.base import ModelError
 from . import prompts
@@ -105,7 +106,24 @@ async def compete(job: PatternJob) -> Outcome:
         return await run_checks(job, cand)
 
     results = await asyncio.gather(*(one(i, s) for i, s in enumerate(specs)), return_exceptions=True)
-    cands: list[Candidate] = []
+    cands, failures = sort_competitors(specs, results)
+    return await pick_best(job, cands, failures)
+
+
+async def pick_best(job: PatternJob, cands: list[Any], failures: list[str], *, template: str = prompts.JUDGE,
+                    shown: list[Any] | None = None) -> Outcome:
+    """The judge's pick among usable candidates; `shown` is what the judge reads for each, if not them."""
+    dq = f"; disqualified {len(failures)}" if failures else ""
+    if len(cands) == 1:
+        return Outcome(cands[0], note=f"one usable candidate{dq}")
+    idx, reason = await judge(job, shown or cands, job.engine.config.compete.judge_role, template=template)
+    return Outcome(cands[idx], note=f"judge picked {cands[idx].model} of {len(cands)}{dq}: {reason}"[:300])
+
+
+def sort_competitors(specs: list[str], results: list[Any]) -> tuple[list[Any], list[str]]:
+    """(usable candidates, "spec: why" for the rest) from gather(..., return_exceptions=True);
+    cancellation is re-raised, and none usable is a ModelError naming every failure."""
+    cands: list[Any] = []
     failures: list[str] = []
     for spec, r in zip(specs, results):
         if isinstance(r, asyncio.CancelledError):
@@ -120,11 +138,7 @@ async def compete(job: PatternJob) -> Outcome:
             cands.append(r)
     if not cands:
         raise ModelError("no usable candidate: " + "; ".join(failures))
-    dq = f"; disqualified {len(failures)}" if failures else ""
-    if len(cands) == 1:
-        return Outcome(cands[0], note=f"one usable candidate{dq}")
-    idx, reason = await judge(job, cands, job.engine.config.compete.judge_role)
-    return Outcome(cands[idx], note=f"judge picked {cands[idx].model} of {len(cands)}{dq}: {reason}"[:300])
+    return cands, failures
 
 
 BUILTIN = {

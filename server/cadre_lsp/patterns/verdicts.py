@@ -54,6 +54,12 @@ async def validate(job: PatternJob, cand: Candidate, role: str = "validator", *,
         content = job.fill(prompts.VALIDATE, diff=diff)
     else:
         content = job.fill(prompts.VALIDATE_TEXT, answer=cand.text)
+    return await ask_validator(job, content, role, step=step)
+
+
+async def ask_validator(job: PatternJob, content: str, role: str = "validator", *,
+                        step: str = "validate") -> Verdict:
+    """The validator model's verdict on `content` (a filled VALIDATE prompt; the chat API has its own)."""
     messages = job.base_messages() + [{"role": "user", "content": content}]
     c = await job.call(role, messages, step=step, what="checking", schema=prompts.VERDICT_SCHEMA,
                        temperature=0.0, max_tokens=200)
