@@ -1,4 +1,6 @@
-"""The `cadre-lsp` command: serve (the language server), run (one job from the shell), doctor, models.
+"""The `cadre-lsp` command: serve, run, api, doctor and models.
+
+serve is the language server, run one job from the shell, api the OpenAI-compatible HTTP API.
 
 `run` drives the very pipeline the server uses, with progress on stderr (rich) and the result on
 stdout: markdown for explain, a unified diff for implement/fix (`--apply` writes it), findings for
@@ -38,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the result as JSON")
     r.add_argument("--apply", action="store_true", help="write implement/fix edits to the file")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    a = sub.add_parser("api", help="serve the patterns as models of an OpenAI-compatible HTTP API")
+    a.add_argument("--host", help="interface to bind (default: api.host, 127.0.0.1)")
+    a.add_argument("--port", type=int, help="port (default: api.port, 3457)")
+    a.add_argument("--config", metavar="FILE", help="extra config file layered over the others")
+    a.add_argument("--workspace", metavar="DIR", help="directory whose .cadre.toml applies (default: .)")
+    a.add_argument("--allow-no-token", action="store_true",
+                   help="bind a non-local host without api.token (anyone who reaches the port can use it)")
 
     d = sub.add_parser("doctor", help="check every configured model: reachable, present, speed")
     d.add_argument("--config", metavar="FILE")
@@ -81,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve(tcp=args.tcp, config_path=args.config)
         if args.cmd == "run":
             return asyncio.run(_run(args))
+        if args.cmd == "api":
+            return _api(args)
         if args.cmd == "doctor":
             return asyncio.run(_doctor(args))
         if args.cmd == "models":
@@ -191,6 +203,21 @@ def _prepare_embedded(config: Any, console: Any, *, quiet: bool) -> None:
         for name in todo:
             task = bar.add_task(f"preparing {name}", total=BUNDLED[name].size)
             ensure_model(name, progress=lambda done, total, t=task: bar.update(t, completed=done, total=total))
+
+
+def _api(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .api import check_bind, serve
+    from .config import load_config
+
+    workspace = str(Path(args.workspace or ".").resolve())
+    config = load_config(workspace, args.config)
+    config.api.allow_no_token = config.api.allow_no_token or args.allow_no_token
+    host = args.host or config.api.host
+    check_bind(config, host)
+    _prepare_embedded(config, Console(stderr=True), quiet=False)
+    return serve(config, host=host, port=config.api.port if args.port is None else args.port, workspace=workspace)
 
 
 # -- doctor / models ----------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""The built-in patterns over a conversation (the editor path's patterns/builtin.py, for chat).
+
+primary: one answer from the routed role. tools: the tools role. hybrid: the reasoning role plans,
+then the coding role (the tools role when the client offers tools) answers following the plan.
+validated: draft -> validator verdict -> revise with its reasons, up to `[validated] rounds`.
+compete: `[compete] competitors` answer concurrently, the judge picks (order shuffled).
+Only primary, tools and hybrid know their last call is the answer, so only they stream it live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from ..patterns.builtin import parse_competitor, pick_best, sort_competitors
+from ..patterns.verdicts import ask_validator
+from . import prompts
+from .job import ChatJob, answer, revise, with_last_user
+from .tools import offered
+from .types import ChatCandidate
+
+
+async def primary(job: ChatJob) -> ChatCandidate:
+    return await answer(job, job.route.role, job.chat.messages, final=True)
+
+
+async def tools(job: ChatJob) -> ChatCandidate:
+    return await answer(job, "tools", job.chat.messages, final=True)
+
+
+async def hybrid(job: ChatJob) -> ChatCandidate:
+    job.total_steps = 2
+    msgs = job.chat.messages
+    plan = await job.call("reasoning", [*msgs, {"role": "user", "content": prompts.PLAN}], step="plan",
+                          what="planning", max_tokens=256)
+    job.notes.append(f"plan by {plan.model}")
+    follow = with_last_user(msgs, prompts.FOLLOW_PLAN.format(request=job.last_user, plan=plan.text.strip()))
+    return await answer(job, "tools" if offered(job.chat) else "coding", follow, final=True)
+
+
+async def validated(job: ChatJob) -> ChatCandidate:
+    rounds = job.engine.config.validated.rounds
+    role = job.route.role
+    job.total_steps = 2 + 2 * rounds
+    cand = await answer(job, role, job.chat.messages, step="draft")
+    for rnd in range(rounds + 1):
+        verdict = await ask_validator(job, job.fill(prompts.VALIDATE, answer=cand.for_judging()))
+        reasons = "; ".join(verdict.reasons)[:300]
+        if verdict.passed:
+            job.notes.append("validator PASS" + (f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else ""))
+            return cand
+        if rnd == rounds:
+            break
+        await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=role)
+        cand = await revise(job, cand, role, reasons, f"revise {rnd + 1}")
+    job.notes.append(f"validator still FAIL after {rounds} revisions: {reasons}")
+    return cand
+
+
+async def compete(job: ChatJob) -> ChatCandidate:
+    specs = job.engine.config.compete.competitors
+    job.total_steps = len(specs) + 1
+    await job.say(f"{len(specs)} competitors running in parallel", step="compete")
+
+    async def one(i: int, spec: str) -> ChatCandidate:
+        role, temp = parse_competitor(spec)
+        return await answer(job, role, job.chat.messages, temperature=temp, step=f"competitor {chr(65 + i)}")
+
+    results = await asyncio.gather(*(one(i, s) for i, s in enumerate(specs)), return_exceptions=True)
+    cands, failures = sort_competitors(specs, results)
+    return await judged(job, cands, failures)
+
+
+async def judged(job: ChatJob, cands: list[ChatCandidate], failures: list[str] | None = None) -> ChatCandidate:
+    """The judge's pick; it reads each answer's text and tool calls."""
+    shown = [replace(c, text=c.for_judging()) for c in cands]
+    outcome = await pick_best(job, cands, failures or [], template=prompts.JUDGE, shown=shown)
+    job.notes.append(outcome.note)
+    assert isinstance(outcome.candidate, ChatCandidate)
+    return outcome.candidate
+
+
+CHAT_PATTERNS: dict[str, Callable[[ChatJob], Awaitable[ChatCandidate]]] = {
+    "primary": primary,
+    "tools": tools,
+    "hybrid": hybrid,
+    "validated": validated,
+    "compete": compete,
+}
