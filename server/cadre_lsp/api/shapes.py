@@ -57,9 +57,10 @@ def parse_body(body: Any, config: Config) -> Call:
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1):
         raise ChatError("`max_tokens` must be a positive integer", "bad_request", param="max_tokens")
-    if body.get("n", 1) != 1:
+    if body.get("n") not in (None, 1):
         raise ChatError("only n = 1 is supported", "bad_request", param="n")
-    stream = body.get("stream", False)
+    stream = body.get("stream")
+    stream = False if stream is None else stream
     if not isinstance(stream, bool):
         raise ChatError("`stream` must be true or false", "bad_request", param="stream")
     options = body.get("stream_options") or {}

@@ -15,9 +15,8 @@ import asyncio
 
 from ..config.schema import PatternStep
 from ..models.base import ModelError
-from ..patterns.verdicts import ask_validator
 from . import prompts
-from .job import ChatJob, answer, revise, with_last_user
+from .job import ChatJob, answer, revise, validate_loop, with_last_user
 from .patterns import judged
 from .tools import offered
 from .types import ChatCandidate, ChatError
@@ -74,15 +73,8 @@ async def run_custom(job: ChatJob, name: str) -> ChatCandidate:
             current = await revise(job, current, step.role, reasons or "improve it", step.name or "revise")
         else:
             rounds = step.max_rounds if step.until == "pass" else 0
-            for rnd in range(rounds + 1):
-                verdict = await ask_validator(job, job.fill(prompts.VALIDATE, answer=current.for_judging()),
-                                              step.role, step=step.name or "validate")
-                reasons = "; ".join(verdict.reasons)[:300]
-                if verdict.passed or rnd == rounds:
-                    job.notes.append(f"validator {'PASS' if verdict.passed else 'FAIL: ' + reasons}")
-                    break
-                await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise")
-                current = await revise(job, current, current.role, reasons, f"revise {rnd + 1}")
+            current = await validate_loop(job, current, rounds, validator=step.role, step=step.name or "validate")
+            reasons = job.notes[-1]
         i += 1
     if current is None:
         raise ModelError(f"pattern {name!r} produced no answer" + (f" (plan: {plan[:80]!r})" if plan else ""))

@@ -127,6 +127,28 @@ async def revise(job: ChatJob, cand: ChatCandidate, role: str, reasons: str, ste
     return await answer(job, role, msgs, step=step)
 
 
+async def validate_loop(job: ChatJob, cand: ChatCandidate, rounds: int, *, validator: str = "validator",
+                        reviser: str | None = None, step: str = "validate") -> ChatCandidate:
+    """Validator verdict, then revise with its reasons, up to `rounds` times; the last answer is kept
+    (with a note) when the validator never passes it, since a chat answer has no safer fallback."""
+    from ..patterns.verdicts import ask_validator
+
+    reviser = reviser or cand.role
+    for rnd in range(rounds + 1):
+        verdict = await ask_validator(job, job.fill(prompts.VALIDATE, answer=cand.for_judging()), validator,
+                                      step=step)
+        reasons = "; ".join(verdict.reasons)[:300]
+        if verdict.passed:
+            job.notes.append("validator PASS" + (f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else ""))
+            return cand
+        if rnd == rounds:
+            job.notes.append(f"validator still FAIL after {rounds} revisions: {reasons}")
+            return cand
+        await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=reviser)
+        cand = await revise(job, cand, reviser, reasons, f"revise {rnd + 1}")
+    return cand
+
+
 def with_system(messages: list[Message], text: str) -> list[Message]:
     """`text` appended to the conversation's system prompt (or as one, first)."""
     if messages and messages[0]["role"] == "system":

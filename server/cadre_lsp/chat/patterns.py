@@ -14,9 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from ..patterns.builtin import parse_competitor, pick_best, sort_competitors
-from ..patterns.verdicts import ask_validator
 from . import prompts
-from .job import ChatJob, answer, revise, with_last_user
+from .job import ChatJob, answer, validate_loop, with_last_user
 from .tools import offered
 from .types import ChatCandidate
 
@@ -41,21 +40,9 @@ async def hybrid(job: ChatJob) -> ChatCandidate:
 
 async def validated(job: ChatJob) -> ChatCandidate:
     rounds = job.engine.config.validated.rounds
-    role = job.route.role
     job.total_steps = 2 + 2 * rounds
-    cand = await answer(job, role, job.chat.messages, step="draft")
-    for rnd in range(rounds + 1):
-        verdict = await ask_validator(job, job.fill(prompts.VALIDATE, answer=cand.for_judging()))
-        reasons = "; ".join(verdict.reasons)[:300]
-        if verdict.passed:
-            job.notes.append("validator PASS" + (f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else ""))
-            return cand
-        if rnd == rounds:
-            break
-        await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=role)
-        cand = await revise(job, cand, role, reasons, f"revise {rnd + 1}")
-    job.notes.append(f"validator still FAIL after {rounds} revisions: {reasons}")
-    return cand
+    cand = await answer(job, job.route.role, job.chat.messages, step="draft")
+    return await validate_loop(job, cand, rounds)
 
 
 async def compete(job: ChatJob) -> ChatCandidate:
