@@ -41,6 +41,7 @@ from .hover import HoverCache, definition_key
 from .jobs import JobManager
 from .runner import NotReadable, start_action, status_jobs
 from .settings import SECTION, Settings, from_init_options, from_push
+from .transport import framing
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,14 @@ class CadreServer(LanguageServer):
         self.pending_config_error: str | None = None
         self._health: tuple[float, dict[str, bool]] | None = None
         self._tracker: Any = None
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        with framing():  # malformed input is answered, never fatal (transport.py)
+            super().start_io(stdin, stdout)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        with framing():
+            super().start_tcp(host, port)
 
     # -- configuration ------------------------------------------------------------------------------
     def _role_limit(self, role: str) -> int:
