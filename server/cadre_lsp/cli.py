@@ -187,8 +187,10 @@ def _result_json(result: Result) -> dict[str, Any]:
 
 
 def _prepare_embedded(config: Any, console: Any, *, quiet: bool) -> None:
-    """Join bundled model parts once, with a progress bar, before the first job needs them."""
-    names = sorted({ep.model for ep in config.endpoints.values() if ep.kind == "embedded"})
+    """Join bundled model parts once, with a progress bar, before the first job needs them. Only models
+    some role uses: the shipped profile's endpoints stay defined when a config maps every role elsewhere."""
+    used = {name for names in config.roles.values() for name in names}
+    names = sorted({ep.model for name, ep in config.endpoints.items() if ep.kind == "embedded" and name in used})
     if not names:
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn

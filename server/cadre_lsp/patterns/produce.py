@@ -13,7 +13,15 @@ import re
 from typing import Any
 
 from ..core import Finding, Span, offset_of, position_of
-from ..edits import EditError, apply_edit_calls, check_scope
+from ..edits import (
+    EditError,
+    PathRefused,
+    ScopeError,
+    apply_edit_calls,
+    check_scope,
+    resolve_path,
+    same_file,
+)
 from ..toolcalls import extract_calls, extract_code_block, rewrite_to_edits
 from . import prompts
 from .job import Candidate, PatternJob, Target
@@ -138,12 +146,23 @@ def finish_rewrite(job: PatternJob, cand: Candidate) -> Candidate:
 
 
 def apply_calls(job: PatternJob, cand: Candidate, calls: list[Any]) -> Candidate:
-    """Edit calls -> one FileEdit on the job's file; anything aimed elsewhere is refused, not applied."""
+    """Edit calls -> one FileEdit on the job's file; anything aimed elsewhere is refused, not applied.
+
+    With `allow_other_files` a call may name another path, which must still resolve inside the
+    workspace and off protected paths; and since a job builds one FileEdit on the file it read, a
+    call for any other file is refused rather than applied to this one."""
     req = job.request
+    edits = job.engine.config.edits
     try:
         for call in calls:
             path = call.arguments.get("path") or ""
-            check_scope(path, req.path, job.engine.config.edits.allow_other_files, root=req.workspace_root)
+            target = check_scope(path, req.path, edits.allow_other_files, root=req.workspace_root)
+            if target != req.path:
+                if req.workspace_root:
+                    resolve_path(req.workspace_root, target, edits.protected)
+                if not same_file(target, req.path, req.workspace_root):
+                    raise ScopeError(f"the edit targets {path}, but this job builds its edit on {req.path} "
+                                     "only (one file per job)")
         cand.edit = apply_edit_calls(req.text, req.path, calls, target_span(job), version=req.version)
     except EditError as exc:
         cand.error = str(exc)
@@ -170,15 +189,30 @@ async def tool_edit(job: PatternJob, role: str, *, temperature: float | None = N
         extraction = extract_calls(c.text, c.tool_calls or None)
         edits = [call for call in extraction.calls if call.name == "Edit"]
         refused = [f"{getattr(call, 'name', call)}: {why}" for call, why in extraction.rejected]
+        refused += [f"{call.name}: {_not_run(job, call)}" for call in extraction.calls if call.name != "Edit"]
         if edits or not extraction.rejected or attempt:
             break
         messages = retry_messages(messages, c.text, extraction)
     if not edits:
-        cand.error = "no usable edit: " + ("; ".join(refused) if refused else "the model proposed no Edit call")
+        cand.error = "; ".join(refused) if refused else "the model proposed no Edit call"
         return cand
     cand = apply_calls(job, cand, edits)
     cand.refused = refused
     return cand
+
+
+def _not_run(job: PatternJob, call: Any) -> str:
+    """Why a valid non-Edit call (Write, Read, Glob, Grep) was set aside: this step applies Edit calls to
+    the job's file only. Said out loud, so a model obeying an injected "also write ~/.ssh/..." is seen."""
+    path = call.arguments.get("path")
+    if isinstance(path, str) and path.strip() and job.request.workspace_root:
+        try:
+            resolve_path(job.request.workspace_root, path, job.engine.config.edits.protected)
+        except PathRefused as exc:
+            return str(exc)
+    name = job.request.path.rsplit("/", 1)[-1]
+    where = f"{path}: " if isinstance(path, str) and path.strip() else ""
+    return f"{where}not run (this job only applies Edit calls to {name})"
 
 
 def _supports_schema(job: PatternJob, role: str) -> bool:
