@@ -47,10 +47,35 @@ def rebase(edit: FileEdit, current_text: str, *, version: int | None = None) -> 
             if be < ch.start:
                 delta += (ce - cs) - (be - bs)
         start, end = ch.start + delta, ch.end + delta
-        if current_text[start:end] != edit.base_text[ch.start : ch.end]:  # pragma: no cover - a diff bug
-            raise EditConflict(f"{label} changed where the edit applies")
+        if current_text[start:end] != edit.base_text[ch.start : ch.end] or not _context_holds(
+                edit.base_text, ch.start, ch.end, current_text, start, end):
+            raise EditConflict(f"{label} changed around where the edit applies; the edit was not applied "
+                               "(run it again on the new text)")
         moved.append(TextChange(start, end, ch.new_text))
     return FileEdit(edit.path, current_text, moved, new_version, edit.create)
+
+
+def _context_holds(base: str, bstart: int, bend: int, current: str, cstart: int, cend: int) -> bool:
+    """Is the rest of the change's line(s) still around it, in order, with only insertions between?
+    A diff of text typed into everywhere can align look-alike lines of different functions
+    (`return y - 2` with `return y - 3`); this check, independent of the diff, refuses such a move
+    rather than apply the edit in the wrong place."""
+    before = base[base.rfind("\n", 0, bstart) + 1 : bstart]
+    after_end = base.find("\n", bend)
+    after = base[bend : len(base) if after_end < 0 else after_end + 1]
+    cur_end = current.find("\n", cend)
+    return (_is_subsequence(before[::-1], current[current.rfind("\n", 0, cstart) + 1 : cstart][::-1])
+            and _is_subsequence(after, current[cend : len(current) if cur_end < 0 else cur_end + 1]))
+
+
+def _is_subsequence(needle: str, hay: str) -> bool:
+    """needle's characters in hay in order, the first one at hay[0] (the change's edge stays put)."""
+    if not needle:
+        return True
+    if not hay or hay[0] != needle[0]:
+        return False
+    it = iter(hay[1:])
+    return all(ch in it for ch in needle[1:])
 
 
 def diff_regions(a: str, b: str, focus: list[tuple[int, int]] | None = None) -> list[Region]:
