@@ -7,15 +7,18 @@ becomes a `ConfigError` naming the key, the file it came from and what was expec
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
+import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ..core import CadreError
@@ -64,6 +67,19 @@ def _converter() -> cattrs.Converter:
     strict(int, lambda v: isinstance(v, int) and not isinstance(v, bool))
     strict(float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), float)
     strict(str, lambda v: isinstance(v, str))
+
+    def list_hook(tp: Any, converter: cattrs.Converter) -> Any:
+        """A string is not a list: cattrs would take `protected = ".git/"` as [".", "g", "i", "t", "/"]."""
+        base = list_structure_factory(tp, converter)
+
+        def hook(value: Any, t: Any) -> Any:
+            if not isinstance(value, list):
+                raise TypeError(f"got {type(value).__name__} {value!r}")
+            return base(value, t)
+
+        return hook
+
+    conv.register_structure_hook_factory(lambda t: get_origin(t) is list, list_hook)
     return conv
 
 
@@ -140,13 +156,16 @@ def _origin(layers: list[Layer], path: list[str]) -> str:
 def _type_name(tp: Any) -> str:
     names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list",
              dict: "a table"}
+    if attrs.has(tp):
+        return "a table"
     return names.get(tp, str(tp).replace("typing.", ""))
 
 
 def _describe(exc: BaseException, path: list[str], tp: Any = None) -> list[tuple[list[str], str]]:
     """Flatten a cattrs validation error tree into (key path, what was wrong)."""
     if isinstance(exc, ForbiddenExtraKeysError):
-        return [([*path, k], "unknown key") for k in sorted(exc.extra_fields)]
+        known = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        return [([*path, k], "unknown key" + _did_you_mean(k, known)) for k in sorted(exc.extra_fields)]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         out: list[tuple[list[str], str]] = []
         for sub in exc.exceptions:
@@ -156,7 +175,10 @@ def _describe(exc: BaseException, path: list[str], tp: Any = None) -> list[tuple
             out.extend(_describe(sub, path + step, getattr(note, "type", None)))
         return out
     if isinstance(exc, KeyError):
-        return [([*path, str(exc.args[0])] if exc.args else path, "required key is missing")]
+        key = str(exc.args[0]) if exc.args else ""
+        if key and path[-1:] != [key]:  # cattrs may already have named the field in the note
+            path = [*path, key]
+        return [(path, "required key is missing")]
     text = " ".join(str(exc).split())
     m = re.match(r"'(\w+)' must be (.*)", text)
     if m:  # an attrs validator on a field of the class at `path`
@@ -167,6 +189,11 @@ def _describe(exc: BaseException, path: list[str], tp: Any = None) -> list[tuple
     if tp is not None:
         return [(path, f"expected {_type_name(tp)}, {text}")]
     return [(path, text or type(exc).__name__)]
+
+
+def _did_you_mean(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def structure(layers: list[Layer]) -> Config:
@@ -206,11 +233,53 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
                 raise ConfigError(
                     f"{src}: `roles.{role}`: endpoint {n!r} is not defined under [endpoints]",
                     key=f"roles.{role}", source=src)
-    from ..patterns.validation import validate_patterns
+    from ..patterns.validation import BUILTIN_PATTERNS, validate_patterns
+
+    def fail(key: str, problem: str) -> ConfigError:
+        src = _origin(layers, key.split("."))
+        return ConfigError(f"{src}: `{key}`: {problem}", key=key, source=src)
+
+    def role_problem(role: str | None) -> str | None:
+        if role is None or role.partition("@")[0] in KNOWN_ROLES:
+            return None
+        return f"unknown role {role!r}{_did_you_mean(role, list(KNOWN_ROLES))} (expected one of " \
+               f"{', '.join(KNOWN_ROLES)})"
+
+    for name, ep in cfg.endpoints.items():
+        if ep.base_url is not None and not re.match(r"https?://[^/\s]", ep.base_url):
+            raise fail(f"endpoints.{name}.base_url", f"expected an http(s) URL, got {ep.base_url!r}"
+                       + (" (an unset ${VARIABLE}?)" if not ep.base_url else ""))
+    if cfg.generation.max_tokens < 1:
+        raise fail("generation.max_tokens", f"must be >= 1, got {cfg.generation.max_tokens}")
+    role_refs = [("fallback_role", cfg.fallback_role), ("hover.role", cfg.hover.role),
+                 ("compete.judge_role", cfg.compete.judge_role)]
+    role_refs += [(f"compete.competitors.{i}", c) for i, c in enumerate(cfg.compete.competitors)]
+    role_refs += [(f"routing.tasks.{t}.role", r.role) for t, r in cfg.routing.tasks.items()]
+    role_refs += [(f"jobs_per_role.{r}", r) for r in cfg.jobs_per_role]
+    for key, role in role_refs:
+        problem = role_problem(role)
+        if problem:
+            raise fail(key, problem)
+    for role, n in cfg.jobs_per_role.items():
+        if n < 1:
+            raise fail(f"jobs_per_role.{role}", f"must be >= 1, got {n} (no job of that role could ever run)")
+    for task, r in cfg.routing.tasks.items():
+        if r.pattern not in BUILTIN_PATTERNS and r.pattern not in cfg.patterns:
+            raise fail(f"routing.tasks.{task}.pattern", f"unknown pattern {r.pattern!r} (built-in: "
+                       f"{', '.join(BUILTIN_PATTERNS)}, or one under [patterns])")
+    for action, task in cfg.routing.actions.items():
+        if task not in cfg.routing.tasks:
+            raise fail(f"routing.actions.{action}", f"task {task!r} is not defined under [routing.tasks]"
+                       + _did_you_mean(task, list(cfg.routing.tasks)))
+    for i, rule in enumerate(cfg.routing.rules):
+        if rule.regex is not None:
+            try:
+                re.compile(rule.regex)
+            except re.error as exc:
+                raise fail(f"routing.rules.{i}.regex", f"invalid regular expression: {exc}") from None
 
     for name, problem in validate_patterns(cfg):
-        src = _origin(layers, ["patterns", name])
-        raise ConfigError(f"{src}: `patterns.{name}`: {problem}", key=f"patterns.{name}", source=src)
+        raise fail(name if "." in name else f"patterns.{name}", problem)
 
 
 def _roles_as_lists(data: dict[str, Any]) -> dict[str, Any]:
