@@ -145,6 +145,11 @@ class JobManager:
         return list(self._jobs.values())
 
     @property
+    def helpers(self) -> int:
+        """Tasks started by `spawn` that have not finished (jobs included)."""
+        return len(self._tasks)
+
+    @property
     def queued(self) -> int:
         return sum(1 for j in self._jobs.values() if not j.running)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import Any
 
@@ -142,7 +143,12 @@ class CadreServer(LanguageServer):
             roles[role] = {"endpoints": info.get("endpoints", []), "model": info.get("model", "?"),
                            "healthy": any(known) if known else None}
         return {"roles": roles, "jobs": status_jobs(self), "queue": self.jobs.queued,
-                "stats": self.engine.pool.stats_dict()}
+                "stats": self.engine.pool.stats_dict(), "debug": self.debug_counts()}
+
+    def debug_counts(self) -> dict[str, int]:
+        """What must return to its idle value once jobs end (the load test checks for leaks with it)."""
+        return {"pid": os.getpid(), "asyncio_tasks": len(asyncio.all_tasks()), "helper_tasks": self.jobs.helpers,
+                "progress_tokens": len(self.work_done_progress.tokens), "model_calls_in_flight": self.engine.pool.active}
 
     async def _endpoint_health(self) -> dict[str, bool]:
         if self._health is not None and time.monotonic() - self._health[0] < HEALTH_TTL_S:
