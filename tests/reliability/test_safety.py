@@ -188,7 +188,8 @@ def test_hostile_reply_through_cli_run_apply(site: Site, case: str, calls: list[
     """`cadre-lsp run fix --apply` as a user runs it: a real process that writes files."""
     cfg = site.configure(calls)
     before = site.snapshot()
-    env = {**os.environ, "HOME": str(site.home), "XDG_CONFIG_HOME": str(site.tmp / "xdg")}
+    # Wide COLUMNS: rich would otherwise wrap a long refused path mid-word on stderr.
+    env = {**os.environ, "HOME": str(site.home), "XDG_CONFIG_HOME": str(site.tmp / "xdg"), "COLUMNS": "10000"}
     env.pop("CADRE_CONFIG", None)
     r = subprocess.run([sys.executable, "-m", "cadre_lsp", "run", "fix", f"shop.py:{LINE + 1}", "--apply",
                         "--pattern", "tools", "--config", str(cfg), "--workspace", "."],
