@@ -36,6 +36,18 @@ async def test_unknown_key_at_startup_is_reported_and_the_files_still_apply(ws):
         assert st["roles"]["coding"]["model"] == "scripted-model"
 
 
+async def test_broken_workspace_file_at_startup_leaves_the_shipped_defaults_in_force(ws):
+    """Every file layer broken: the error is shown and the server runs on the shipped profile (embedded
+    models), not on an empty configuration where no action could run."""
+    (ws.root / ".cadre.toml").write_text("[hover]\nbudget_ms = 'soon'\n")
+    async with session(ws, "helix") as s:
+        await wait_for(lambda: s.client.messages, 5, "error message")
+        assert "hover.budget_ms" in s.client.messages[0].message
+        assert ".cadre.toml" in s.client.messages[0].message
+        st = await s.status()
+        assert st["roles"]["coding"]["model"] == "qwen2.5-coder-1.5b"
+
+
 async def test_vscode_per_folder_settings_apply_to_this_workspace(ws):
     cfg = ws.configure([exchange(HOVER, reply="hello")])
     uri = uri_of(ws)

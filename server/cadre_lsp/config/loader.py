@@ -354,6 +354,12 @@ def build(layers: list[Layer]) -> Config:
     return structure(ordered)
 
 
+def shipped_config() -> Config:
+    """The shipped defaults and the default profile, nothing else: what a server runs on when every
+    user layer is broken (a bare `Config()` has no endpoints, so no action could run)."""
+    return build([file_layer(SHIPPED_DIR / "cadre.toml")])
+
+
 def load_config(workspace: str | Path | None = None, explicit: str | Path | None = None,
                 overrides: Mapping[str, Any] | None = None, override_source: str = "editor settings") -> Config:
     """The one entry point: every source, layered, checked."""

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, shipped_config
 from ..core import Span, position_of
 from ..pipeline import Engine
 from .actions import (
@@ -80,7 +80,7 @@ class CadreServer(LanguageServer):
         return self.engine.config.jobs_per_role.get(role, 1)
 
     def load_initial(self) -> None:
-        """First configuration, at initialize: every layer, else the files alone, else the defaults."""
+        """First configuration, at initialize: every layer, else the files alone, else the shipped defaults."""
         try:
             config = self.settings.load()
         except ConfigError as exc:
@@ -88,7 +88,7 @@ class CadreServer(LanguageServer):
             try:
                 config = Settings(self.settings.workspace_root, self.settings.cli_config).load()
             except ConfigError:
-                config = Config()
+                config = shipped_config()
         self.engine = Engine(config, workspace_root=self.settings.workspace_root)
         self.docs.attach(lambda: self.engine.documents)
 
@@ -369,6 +369,8 @@ def _finding_fixes(ls: CadreServer, uri: str, params: types.CodeActionParams) ->
     diagnostic's `data` id where the client sent it), never from the echoed range."""
     doc = ls.docs.get(uri)
     assert doc is not None
+    if not ls.findings.get(uri):  # the common case: nothing reviewed here, no line table needed
+        return []
     start, end = doc.lines.range_offsets(params.range, ls.caps.encoding)
     first, last = position_of(doc.text, start)[0], position_of(doc.text, end)[0]
     echoed: dict[str, types.Diagnostic] = {}
@@ -378,8 +380,6 @@ def _finding_fixes(ls: CadreServer, uri: str, params: types.CodeActionParams) ->
     stored = {f.id: f for f in ls.findings.overlapping(uri, first, last)}
     for fid in echoed:
         found = ls.findings.find(uri, fid)
-    if not ls.findings.get(uri):  # the common case: nothing reviewed here, no line table needed
-        return []
         if found is not None:
             stored[fid] = found
     out = []
