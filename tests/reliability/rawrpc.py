@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -69,7 +70,8 @@ class RawServer:
     """Responses whose id we never sent (e.g. parse errors with id null)."""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _out: queue.Queue[bytes | None] = field(default_factory=queue.Queue)
+    _broken: bool = False
     _pending: set[Any] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -79,6 +81,8 @@ class RawServer:
                                      env=server_env(self.home, self.env), cwd=str(self.root))
         self._reader = threading.Thread(target=self._read_loop, name="rawrpc reader", daemon=True)
         self._reader.start()
+        self._writer = threading.Thread(target=self._write_loop, name="rawrpc writer", daemon=True)
+        self._writer.start()
 
     # -- writing ------------------------------------------------------------------------------------
     @property
@@ -86,13 +90,22 @@ class RawServer:
         return self.proc.poll() is None
 
     def send_bytes(self, data: bytes) -> None:
-        assert self.proc.stdin is not None
-        with self._write_lock:
+        """Queue bytes for the writer thread: neither the test nor the reader thread ever blocks on a
+        full pipe (a server blocked writing its replies stops reading; both waiting would deadlock)."""
+        if self._broken:
+            raise Crash(f"the server's stdin is closed (exit status {self.proc.poll()})")
+        self._out.put(data)
+
+    def _write_loop(self) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None
+        while (data := self._out.get()) is not None:
             try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                raise Crash(f"the server's stdin is closed (exit status {self.proc.poll()})") from None
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self._broken = True
+                return
 
     def send(self, obj: Any) -> None:
         self.send_bytes(frame(obj))
@@ -194,11 +207,14 @@ class RawServer:
             with contextlib.suppress(Crash, Hang):
                 self.request("shutdown", timeout=15)
                 self.notify("exit")
+            self._out.put(None)
+            self._writer.join(10)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._out.put(None)
         self._reader.join(5)
         self._stderr.close()
         return self.proc.returncode
