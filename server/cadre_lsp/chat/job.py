@@ -39,8 +39,12 @@ class Streamer:
     async def finish(self, text: str) -> None:
         if text.startswith(self.sent):
             await self.live(text[len(self.sent):])
-        else:  # a retry after a stream broke mid-answer: what was sent cannot be taken back
-            log.warning("streamed %d characters that are not a prefix of the final answer", len(self.sent))
+            return
+        # The stream broke mid-answer and the retry (models/replay.py) said something else. What was sent
+        # cannot be taken back, so say so and send the whole final answer rather than lose it.
+        log.warning("streamed %d characters that are not a prefix of the final answer", len(self.sent))
+        await self.live(f"\n\n[cadre: the model's stream broke and the retry answered differently; "
+                        f"the complete answer follows]\n\n{text}")
 
 
 @dataclass

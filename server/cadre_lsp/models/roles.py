@@ -25,6 +25,7 @@ from .base import (
     UnsupportedFeature,
 )
 from .factory import make_backend
+from .replay import ReplayGuard
 from .stats import EndpointStats
 
 KNOWN_ROLES = ROLES
@@ -93,11 +94,12 @@ class ModelPool:
                    on_token: TokenCallback | None = None, endpoint: str | None = None) -> Completion:
         """Ask a role (or one named endpoint) for a completion, with retries and fallback."""
         names = [endpoint] if endpoint else self.chain(role)
+        guard = ReplayGuard(on_token) if on_token is not None else None
         self.active += 1
         self._idle.clear()
         try:
             return await self._chat_chain(role, names, messages, temperature=temperature, max_tokens=max_tokens,
-                                          schema=schema, tools=tools, stop=stop, on_token=on_token)
+                                          schema=schema, tools=tools, stop=stop, on_token=guard)
         finally:
             self.active -= 1
             if not self.active:
@@ -142,6 +144,8 @@ class ModelPool:
                 stats.waiting -= 1
             stats.running += 1
             t0 = time.perf_counter()
+            if isinstance(kw.get("on_token"), ReplayGuard):
+                kw["on_token"].new_attempt()
             try:
                 result = await asyncio.wait_for(
                     self.backend(name).chat(messages, temperature=temperature, max_tokens=max_tokens, **kw),
