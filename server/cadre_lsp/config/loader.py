@@ -7,7 +7,6 @@ becomes a `ConfigError` naming the key, the file it came from and what was expec
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -192,6 +191,8 @@ def _describe(exc: BaseException, path: list[str], tp: Any = None) -> list[tuple
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:
+    import difflib  # only for error messages; ~14 ms of every start-up otherwise
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
