@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lsp.harness import SHOP, Workspace
+from lsp.harness import Workspace
 
 
 @pytest.fixture
 def ws(tmp_path) -> Workspace:
-    root = tmp_path / "project"
-    home = tmp_path / "home"
-    root.mkdir()
-    home.mkdir()
-    w = Workspace(root=root, home=home)
-    w.write("shop.py", SHOP)
-    return w
+    return Workspace.create(tmp_path)

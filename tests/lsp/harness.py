@@ -162,6 +162,16 @@ class Workspace:
     root: Path
     home: Path
 
+    @classmethod
+    def create(cls, tmp_path: Path, files: dict[str, str] | None = None) -> Workspace:
+        """`project/` (the workspace, with `files`; default: shop.py) and `home/` (HOME, config, cache)."""
+        w = cls(root=tmp_path / "project", home=tmp_path / "home")
+        w.root.mkdir()
+        w.home.mkdir()
+        for name, text in ({"shop.py": SHOP} if files is None else files).items():
+            w.write(name, text)
+        return w
+
     def write(self, name: str, text: str) -> str:
         path = self.root / name
         path.write_text(text, encoding="utf-8")

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from lsp.harness import Workspace
+
 SOAK = os.environ.get("CADRE_SOAK", "") not in ("", "0")
 FIGURES: dict[str, dict[str, Any]] = {}
 
@@ -35,6 +37,12 @@ def figure() -> Callable[..., None]:
                 row[key] = value
 
     return record
+
+
+@pytest.fixture
+def ws(tmp_path: Any) -> Workspace:
+    """A workspace with shop.py and a home for the real server (tests/lsp/harness.py)."""
+    return Workspace.create(tmp_path)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

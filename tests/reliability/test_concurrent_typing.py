@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from lsp.harness import FIX, Session, Workspace, exchange, fenced, session
+from lsp.harness import FIX, Session, exchange, fenced, session
 from reliability.conftest import scale
 
 NAME = "concurrent typing"
@@ -46,13 +46,6 @@ def script(rng: random.Random) -> list[dict[str, Any]]:
     return [exchange(FIX, f"def step_{i}(", reply=fenced(func(i, "+")), latency_s=round(rng.uniform(0.2, 1.2), 2))
             for i in range(FUNCS)]
 
-
-@pytest.fixture
-def ws(tmp_path: Any) -> Workspace:
-    w = Workspace(root=tmp_path / "project", home=tmp_path / "home")
-    w.root.mkdir()
-    w.home.mkdir()
-    return w
 
 
 class Typist:

@@ -102,14 +102,6 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
 ]
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    (tmp_path / "project").mkdir()
-    (tmp_path / "home").mkdir()
-    w = Workspace(root=tmp_path / "project", home=tmp_path / "home")
-    w.write("shop.py", SHOP)
-    return w
-
 
 def errors(s: Any) -> list[str]:
     return [m.message for m in s.client.messages if m.type == types.MessageType.Error]

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lsprotocol import types
 
 from lsp.harness import EXPLAIN, FIX, HOVER, Workspace, exchange, fenced, session
@@ -97,13 +96,6 @@ async def load_round(s: Any, uri: str) -> dict[str, Any]:
     assert all(not x.startswith(("failed", "not applied", "cancelled")) for x in summaries), summaries
     return {"peak": peak, "listing_ms": listing_ms, "hover_ms": hover_ms}
 
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(root=tmp_path / "project", home=tmp_path / "home")
-    w.root.mkdir()
-    w.home.mkdir()
-    return w
 
 
 async def test_fifty_jobs_honour_limits_answer_fast_and_leave_nothing_behind(

@@ -25,14 +25,6 @@ FAULTS: list[tuple[str, Reply, str]] = [
 ]
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    (tmp_path / "project").mkdir()
-    (tmp_path / "home").mkdir()
-    w = Workspace(root=tmp_path / "project", home=tmp_path / "home")
-    w.write("shop.py", SHOP)
-    return w
-
 
 def openai_config(ws: Workspace, url: str) -> Path:
     roles = "".join(f'{r} = ["bad"]\n' for r in ALL_ROLES)
