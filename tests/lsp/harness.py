@@ -211,6 +211,7 @@ class Session:
     edits: list[types.ApplyWorkspaceEditParams] = field(default_factory=list)
     refused_edits: list[types.ApplyWorkspaceEditParams] = field(default_factory=list)
     message_requests: list[types.ShowMessageRequestParams] = field(default_factory=list)
+    registrations: list[types.Registration] = field(default_factory=list)
     answer: str | None = None
     """Title of the action to pick when the server asks (showMessageRequest); None dismisses."""
 
@@ -370,6 +371,10 @@ async def session(ws: Workspace, profile: str, *, config: Path | None = None, in
     def _message_request(_client: LanguageClient, params: types.ShowMessageRequestParams) -> Any:
         s.message_requests.append(params)
         return types.MessageActionItem(title=s.answer) if s.answer else None
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def _register(_client: LanguageClient, params: types.RegistrationParams) -> None:
+        s.registrations.extend(params.registrations)
 
     @client.feature("cadre/result")
     def _result(_client: LanguageClient, params: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from lsp.harness import HOVER, SHOP, TOTAL_FIXED, default_script, exchange, session, wait_for
@@ -98,3 +100,37 @@ async def test_config_file_named_in_initialization_options(ws):
         job = await s.run("fix", uri, s.line_range(uri, 7, 7))
         await s.wait_result(job)
         assert TOTAL_FIXED in s.text(uri)
+
+
+async def test_workspace_config_file_is_watched_and_reloaded_on_change(ws):
+    """VS Code watches .cadre.toml for us: a bad edit is named (old config kept), a good one applies."""
+    cfg = ws.configure([exchange(HOVER, reply="Adds up the prices.")])
+    uri = uri_of(ws)
+    toml = ws.root / ".cadre.toml"
+    async with session(ws, "visual_studio_code", config=cfg) as s:
+        await wait_for(lambda: s.registrations, 5, "client/registerCapability")
+        (reg,) = s.registrations
+        assert reg.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        assert [w["globPattern"] for w in reg.register_options["watchers"]] == ["**/.cadre.toml"]
+        s.open(uri, SHOP)
+        pos = types.Position(line=4, character=6)
+        assert (await s.hover(uri, pos)) is not None
+
+        def changed(kind: types.FileChangeType) -> None:
+            s.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=toml.as_uri(), type=kind)]))
+
+        toml.write_text("[hover]\nenabled = 'nope'\n")
+        changed(types.FileChangeType.Created)
+        await wait_for(lambda: s.client.messages, 5, "error message")
+        assert "hover.enabled" in s.client.messages[0].message and ".cadre.toml" in s.client.messages[0].message
+        assert (await s.hover(uri, pos)) is not None  # the previous configuration is still in force
+        toml.write_text("[hover]\nenabled = false\n")
+        changed(types.FileChangeType.Changed)
+        for _ in range(100):  # the reload runs beside later requests: poll until it has landed
+            if (await s.hover(uri, pos)) is None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("hover still answers after `enabled = false` in .cadre.toml")
+        assert len(s.client.messages) == 1  # the good file raised no error

@@ -311,6 +311,10 @@ def dict_layer(source: str, data: Mapping[str, Any]) -> Layer:
     return Layer(source, _roles_as_lists(normalise_keys(expand_env(dict(data)))))
 
 
+WORKSPACE_FILE = ".cadre.toml"
+"""A project's own layer, at the workspace root (the server watches it where the client can)."""
+
+
 def user_config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "cadre-lsp" / "config.toml"
@@ -331,7 +335,7 @@ def file_layers(workspace: str | Path | None = None, explicit: str | Path | None
     if user.is_file():
         layers.append(file_layer(user))
     if workspace:
-        ws = Path(workspace) / ".cadre.toml"
+        ws = Path(workspace) / WORKSPACE_FILE
         if ws.is_file():
             layers.append(file_layer(ws))
     explicit = explicit or os.environ.get("CADRE_CONFIG")

@@ -34,6 +34,8 @@ class ClientCaps:
     markdown_hover: bool = True
     code_action_literals: bool = False
     diagnostic_data: bool = False
+    watch_files: bool = False
+    """The client watches files for us when asked (workspace/didChangeWatchedFiles, dynamic registration)."""
     result_panel: bool = False
     """The bundled VS Code/Neovim plugins render `cadre/result` themselves (experimental.cadre.resultPanel):
     then explain does not also open a document, which would show the answer twice."""
@@ -59,6 +61,7 @@ class ClientCaps:
             markdown_hover=not hover_formats or types.MarkupKind.Markdown in hover_formats,
             code_action_literals=cap("text_document.code_action.code_action_literal_support") is not None,
             diagnostic_data=bool(cap("text_document.publish_diagnostics.data_support", False)),
+            watch_files=bool(cap("workspace.did_change_watched_files.dynamic_registration", False)),
             result_panel=_experimental_flag(caps, "resultPanel"),
         )
 

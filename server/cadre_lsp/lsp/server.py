@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..config import Config, ConfigError, shipped_config
+from ..config.loader import WORKSPACE_FILE
 from ..core import Span, position_of
 from ..pipeline import Engine
 from .actions import (
@@ -224,6 +225,11 @@ def build_server(config_path: str | None = None) -> CadreServer:
                 await ls.pull_settings()
                 if ls.settings.live:
                     await ls.apply_settings()
+            if ls.caps.watch_files:  # edits to .cadre.toml apply without a restart
+                ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+                    id="cadre-config-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                        types.FileSystemWatcher(glob_pattern=f"**/{WORKSPACE_FILE}")]))]))
             ls.notify_jobs()  # status bars learn the active models before the first job
             log_message(ls, f"cadre-lsp {__version__}: roles {sorted(ls.engine.config.roles)}, "
                             f"encoding {ls.caps.encoding}, client {ls.caps.name or '?'}")
@@ -252,6 +258,13 @@ def build_server(config_path: str | None = None) -> CadreServer:
         else:
             ls.settings.live = pushed
         await ls.apply_settings()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched_files(ls: CadreServer, params: types.DidChangeWatchedFilesParams) -> None:
+        """The workspace's .cadre.toml was created, changed or deleted: reload every layer (a bad value is
+        shown naming its key and file, and the previous configuration stays)."""
+        if any((to_fs_path(c.uri) or "").endswith(f"/{WORKSPACE_FILE}") for c in params.changes):
+            await ls.apply_settings()
 
     # -- document sync (plain defs: they run in arrival order, before any later request) ------------
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
