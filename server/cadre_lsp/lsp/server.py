@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..config import Config, ConfigError, shipped_config
+from ..config import ConfigError, shipped_config
 from ..config.loader import WORKSPACE_FILE
 from ..core import Span, position_of
 from ..pipeline import Engine
@@ -58,8 +58,9 @@ class CadreServer(LanguageServer):
         super().__init__("cadre-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = Settings(cli_config=config_path)
         self.caps = ClientCaps()
-        self.engine: Engine = Engine(Config())
+        self._engine: Engine | None = None
         self.docs = OpenDocuments()
+        self.docs.attach(lambda: self.engine.documents)
         self.jobs = JobManager(self._role_limit, self.notify_jobs)
         self.findings = FindingStore()
         self.hovers = HoverCache(self.jobs.spawn)
@@ -80,6 +81,15 @@ class CadreServer(LanguageServer):
     def _role_limit(self, role: str) -> int:
         return self.engine.config.jobs_per_role.get(role, 1)
 
+    @property
+    def engine(self) -> Engine:
+        """Configured on first use: `initialized` does it right after the InitializeResult has gone out,
+        so the editor is not kept waiting on TOML and cattrs; any earlier handler just does it sooner."""
+        if self._engine is None:
+            self.load_initial()
+        assert self._engine is not None
+        return self._engine
+
     def load_initial(self) -> None:
         """First configuration, at initialize: every layer, else the files alone, else the shipped defaults."""
         try:
@@ -90,8 +100,7 @@ class CadreServer(LanguageServer):
                 config = Settings(self.settings.workspace_root, self.settings.cli_config).load()
             except ConfigError:
                 config = shipped_config()
-        self.engine = Engine(config, workspace_root=self.settings.workspace_root)
-        self.docs.attach(lambda: self.engine.documents)
+        self._engine = Engine(config, workspace_root=self.settings.workspace_root)
 
     async def apply_settings(self) -> bool:
         """Rebuild the configuration from every layer; a bad value is shown and the old config stays."""
@@ -213,11 +222,13 @@ def build_server(config_path: str | None = None) -> CadreServer:
         ls.caps = ClientCaps.read(params.capabilities, params.client_info, ls.workspace.position_encoding)
         ls.docs.encoding = ls.caps.encoding
         ls.settings.init = from_init_options(params.initialization_options, ls.workspace.root_uri)
-        ls.load_initial()
+        if ls._engine is not None:  # something ran before initialize: redo it with the workspace known
+            ls.load_initial()
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CadreServer, params: types.InitializedParams) -> None:
         try:
+            ls.engine  # noqa: B018 -- load the configuration now (see CadreServer.engine)
             if ls.pending_config_error:
                 show_message(ls, f"{ls.pending_config_error} (using the configuration without it)",
                              types.MessageType.Error)
