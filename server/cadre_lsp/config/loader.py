@@ -22,6 +22,8 @@ from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ..core import CadreError
+from . import WORKSPACE_FILE
+from .merge import deep_merge
 from .schema import Config
 
 if sys.version_info >= (3, 11):
@@ -123,17 +125,6 @@ def normalise_keys(data: Any, *, _parent: str = "") -> Any:
     if isinstance(data, list):
         return [normalise_keys(v, _parent=_parent) for v in data]
     return data
-
-
-def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge `over` into a copy of `base`: tables merge, everything else (lists included) replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def _origin(layers: list[Layer], path: list[str]) -> str:
@@ -309,10 +300,6 @@ def dict_layer(source: str, data: Mapping[str, Any]) -> Layer:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: expected a table/object of settings, got {type(data).__name__}", source=source)
     return Layer(source, _roles_as_lists(normalise_keys(expand_env(dict(data)))))
-
-
-WORKSPACE_FILE = ".cadre.toml"
-"""A project's own layer, at the workspace root (the server watches it where the client can)."""
 
 
 def user_config_path() -> Path:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -20,10 +20,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..config import ConfigError, shipped_config
-from ..config.loader import WORKSPACE_FILE
+from ..config import WORKSPACE_FILE
 from ..core import Span, position_of
-from ..pipeline import Engine
 from .actions import (
     ADVERTISED_KINDS,
     CANCEL,
@@ -44,6 +42,9 @@ from .jobs import JobManager
 from .runner import NotReadable, start_action, status_jobs
 from .settings import SECTION, Settings, from_init_options, from_push
 from .transport import framing
+
+if TYPE_CHECKING:
+    from ..pipeline import Engine
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,10 @@ class CadreServer(LanguageServer):
         return self._engine
 
     def load_initial(self) -> None:
-        """First configuration, at initialize: every layer, else the files alone, else the shipped defaults."""
+        """First configuration: every layer, else the files alone, else the shipped defaults."""
+        from ..config import ConfigError, shipped_config
+        from ..pipeline import Engine
+
         try:
             config = self.settings.load()
         except ConfigError as exc:
@@ -104,6 +108,8 @@ class CadreServer(LanguageServer):
 
     async def apply_settings(self) -> bool:
         """Rebuild the configuration from every layer; a bad value is shown and the old config stays."""
+        from ..config import ConfigError
+
         try:
             config = self.settings.load()
         except ConfigError as exc:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Config, load_config
-from ..config.loader import deep_merge
+from ..config.merge import deep_merge
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 SECTION = "cadre"
 _FILE_KEYS = ("configFile", "config_file", "configPath", "config_path")
@@ -87,5 +89,7 @@ class Settings:
     def load(self) -> Config:
         """Build the configuration from every layer; raises ConfigError naming the bad key."""
         overrides, config_file = self.overrides()
+        from ..config import load_config
+
         return load_config(self.workspace_root, config_file, overrides=overrides or None,
                            override_source="editor settings")
