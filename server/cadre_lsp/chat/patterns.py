@@ -9,11 +9,10 @@ Only primary, tools and hybrid know their last call is the answer, so only they 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from ..patterns.builtin import parse_competitor, pick_best, sort_competitors
+from ..patterns.builtin import pick_best, race_competitors
 from . import prompts
 from .job import ChatJob, answer, validate_loop, with_last_user
 from .tools import offered
@@ -46,16 +45,10 @@ async def validated(job: ChatJob) -> ChatCandidate:
 
 
 async def compete(job: ChatJob) -> ChatCandidate:
-    specs = job.engine.config.compete.competitors
-    job.total_steps = len(specs) + 1
-    await job.say(f"{len(specs)} competitors running in parallel", step="compete")
+    async def one(role: str, temperature: float | None, step: str) -> ChatCandidate:
+        return await answer(job, role, job.chat.messages, temperature=temperature, step=step)
 
-    async def one(i: int, spec: str) -> ChatCandidate:
-        role, temp = parse_competitor(spec)
-        return await answer(job, role, job.chat.messages, temperature=temp, step=f"competitor {chr(65 + i)}")
-
-    results = await asyncio.gather(*(one(i, s) for i, s in enumerate(specs)), return_exceptions=True)
-    cands, failures = sort_competitors(specs, results)
+    cands, failures = await race_competitors(job, one)
     return await judged(job, cands, failures)
 
 

@@ -6,6 +6,7 @@ Each is an async function over a PatternJob returning an Outcome; `auto` is reso
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,19 +95,25 @@ def parse_competitor(spec: str) -> tuple[str, float | None]:
     return role, float(temp) if temp else None
 
 
-async def compete(job: PatternJob) -> Outcome:
-    """K competitors run concurrently; broken candidates are disqualified; a judge picks the best."""
+async def race_competitors(job: PatternJob, one: Callable[[str, float | None, str], Awaitable[Any]],
+                           ) -> tuple[list[Any], list[str]]:
+    """Run the configured competitors concurrently, `one(role, temperature, step)` each; returns the usable
+    candidates and "spec: why" for the rest (shared by the editor and chat compete patterns)."""
     specs = job.engine.config.compete.competitors
     job.total_steps = len(specs) + 1
     await job.say(f"{len(specs)} competitors running in parallel", step="compete")
+    runs = (one(*parse_competitor(spec), f"competitor {chr(65 + i)}") for i, spec in enumerate(specs))
+    results = await asyncio.gather(*runs, return_exceptions=True)
+    return sort_competitors(specs, results)
 
-    async def one(i: int, spec: str) -> Candidate:
-        role, temp = parse_competitor(spec)
-        cand = await produce(job, role, temperature=temp, step=f"competitor {chr(65 + i)}")
-        return await run_checks(job, cand)
 
-    results = await asyncio.gather(*(one(i, s) for i, s in enumerate(specs)), return_exceptions=True)
-    cands, failures = sort_competitors(specs, results)
+async def compete(job: PatternJob) -> Outcome:
+    """K competitors run concurrently; broken candidates are disqualified; a judge picks the best."""
+
+    async def one(role: str, temperature: float | None, step: str) -> Candidate:
+        return await run_checks(job, await produce(job, role, temperature=temperature, step=step))
+
+    cands, failures = await race_competitors(job, one)
     return await pick_best(job, cands, failures)
 
 
