@@ -39,7 +39,6 @@ from .diagnostics import FindingStore, finding_range, to_diagnostics
 from .documents import OpenDocuments
 from .hover import HoverCache, definition_key
 from .jobs import JobManager
-from .runner import NotReadable, start_action, status_jobs
 from .settings import SECTION, Settings, from_init_options, from_push
 from .transport import framing
 
@@ -158,6 +157,8 @@ class CadreServer(LanguageServer):
             known = [healthy[e] for e in info.get("endpoints", []) if e in healthy]
             roles[role] = {"endpoints": info.get("endpoints", []), "model": info.get("model", "?"),
                            "healthy": any(known) if known else None}
+        from .runner import status_jobs  # runner (and deliver, explain, progress) load with the first job
+
         return {"roles": roles, "jobs": status_jobs(self), "queue": self.jobs.queued,
                 "stats": self.engine.pool.stats_dict(), "debug": self.debug_counts()}
 
@@ -192,6 +193,8 @@ class CadreServer(LanguageServer):
         doc = self.docs.get(uri)
         if doc is None:
             return 0
+        from .runner import start_action
+
         changed = self.tracker.changed_definitions(uri, doc.text, doc.language)
         for definition in changed[:MAX_SAVE_REVIEWS]:
             table = doc.lines
@@ -366,6 +369,8 @@ def build_server(config_path: str | None = None) -> CadreServer:
     def register_action(action: str) -> None:
         @server.command(COMMANDS[action])  # type: ignore[index]
         async def run_action(ls: CadreServer, *args: Any) -> dict[str, Any]:
+            from .runner import NotReadable, start_action
+
             await ls.ready.wait()
             try:
                 job = start_action(ls, action, CommandArgs.parse(args))  # type: ignore[arg-type]
