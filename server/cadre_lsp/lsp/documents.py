@@ -49,9 +49,12 @@ class OpenDocument:
 class OpenDocuments:
     """uri -> OpenDocument, mirrored into a parsed store when one is attached."""
 
-    def __init__(self, store: ParsedStore | None = None, encoding: str | None = None) -> None:
+    def __init__(self, store: ParsedStore | None = None, encoding: str | None = None, *,
+                 store_source: Callable[[], ParsedStore] | None = None) -> None:
+        """`store_source` gives the store at the first document instead (tree-sitter and the grammars then
+        load with it, not during `initialize`)."""
         self._store = store
-        self._store_source: Callable[[], ParsedStore] | None = None
+        self._store_source = store_source
         self.encoding = encoding
         self._docs: dict[str, OpenDocument] = {}
 
@@ -60,15 +63,6 @@ class OpenDocuments:
         if self._store is None and self._store_source is not None:
             self._store = self._store_source()
         return self._store
-
-    @store.setter
-    def store(self, store: ParsedStore | None) -> None:
-        self._store, self._store_source = store, None
-
-    def attach(self, source: Callable[[], ParsedStore]) -> None:
-        """Mirror into the store `source` returns, fetched at the first document (tree-sitter and the
-        grammars load then, not during `initialize`)."""
-        self._store, self._store_source = None, source
 
     def get(self, uri: str) -> OpenDocument | None:
         return self._docs.get(uri)

@@ -59,8 +59,7 @@ class CadreServer(LanguageServer):
         self.settings = Settings(cli_config=config_path)
         self.caps = ClientCaps()
         self._engine: Engine | None = None
-        self.docs = OpenDocuments()
-        self.docs.attach(lambda: self.engine.documents)
+        self.docs = OpenDocuments(store_source=lambda: self.engine.documents)
         self.jobs = JobManager(self._role_limit, self.notify_jobs)
         self.findings = FindingStore()
         self.hovers = HoverCache(self.jobs.spawn)

@@ -98,20 +98,21 @@ class ModelPool:
         self.active += 1
         self._idle.clear()
         try:
-            return await self._chat_chain(role, names, messages, temperature=temperature, max_tokens=max_tokens,
-                                          schema=schema, tools=tools, stop=stop, on_token=guard)
+            return await self._chat_chain(role, names, messages, guard, temperature=temperature,
+                                          max_tokens=max_tokens, schema=schema, tools=tools, stop=stop)
         finally:
             self.active -= 1
             if not self.active:
                 self._idle.set()
 
-    async def _chat_chain(self, role: str, names: list[str], messages: list[Message], **kw: Any) -> Completion:
+    async def _chat_chain(self, role: str, names: list[str], messages: list[Message], guard: ReplayGuard | None,
+                          **kw: Any) -> Completion:
         failures: list[str] = []
         last: ModelError | None = None
         for i, name in enumerate(names):
             ep = self.config.endpoints[name]
             try:
-                result = await self._call_with_retries(name, ep, messages, **kw)
+                result = await self._call_with_retries(name, ep, messages, guard, **kw)
             except ModelError as exc:
                 failures.append(f"{name}: {exc}")
                 last = exc
@@ -125,7 +126,9 @@ class ModelPool:
         raise RoleFailed(f"{role}: all endpoints failed ({'; '.join(failures)})", endpoint=names[-1])
 
     async def _call_with_retries(self, name: str, ep: EndpointConfig, messages: list[Message],
-                                 **kw: Any) -> Completion:
+                                 guard: ReplayGuard | None, **kw: Any) -> Completion:
+        """One endpoint, retried on transient errors; `guard` (the caller's token callback) is told of
+        every new attempt so a retried stream is not forwarded twice."""
         stats = self.stats[name]
         temperature = ep.temperature if ep.temperature is not None else kw.pop("temperature")
         kw.pop("temperature", None)
@@ -144,11 +147,12 @@ class ModelPool:
                 stats.waiting -= 1
             stats.running += 1
             t0 = time.perf_counter()
-            if isinstance(kw.get("on_token"), ReplayGuard):
-                kw["on_token"].new_attempt()
+            if guard is not None:
+                guard.new_attempt()
             try:
                 result = await asyncio.wait_for(
-                    self.backend(name).chat(messages, temperature=temperature, max_tokens=max_tokens, **kw),
+                    self.backend(name).chat(messages, temperature=temperature, max_tokens=max_tokens,
+                                            on_token=guard, **kw),
                     timeout=ep.timeout_s)
             except asyncio.TimeoutError:
                 err: ModelError = ModelTimeout(f"endpoint {name!r} ({ep.model or ep.kind}) timed out after "
