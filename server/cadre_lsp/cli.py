@@ -120,6 +120,13 @@ async def _run(args: argparse.Namespace) -> int:
     config = load_config(workspace, args.config)
     request = read_request(args.action, args.target, pattern=args.pattern, instruction=args.instruction,
                            workspace_root=workspace)
+    snapshot = None
+    if args.apply:  # the bytes the job is built on: --apply writes only while the file still has them
+        from .edits.source import read_source
+
+        snapshot = read_source(request.path)
+        if snapshot.text != request.text:
+            raise CadreError(f"{request.path}: changed on disk while it was being read; run it again")
     engine = Engine(config, workspace_root=workspace)
     try:
         _prepare_embedded(config, err, quiet=args.quiet)
@@ -144,17 +151,20 @@ async def _run(args: argparse.Namespace) -> int:
     if result.error:
         return 1
     if args.apply and result.edits:
-        _apply_edits(result, err)
+        _apply_edits(result, err, read={request.path: snapshot} if snapshot else None)
     return 0
 
 
-def _apply_edits(result: Result, console: Any) -> None:
-    """Write edits only onto the exact text they were built from; a changed file is reported, not forced."""
+def _apply_edits(result: Result, console: Any, read: dict[str, Any] | None = None) -> None:
+    """Write each edit onto the exact bytes it was built from (`edits.source.apply_file_edit`).
+
+    `read` maps a path to the SourceFile taken when the job read it, so a save by another program
+    while the model ran is caught by its hash; other files are compared with the edit's base text.
+    """
+    from .edits.source import apply_file_edit
+
     for edit in result.edits:
-        current = Path(edit.path).read_text(encoding="utf-8")
-        if current != edit.base_text:
-            raise CadreError(f"{edit.path} changed while the job ran; not applied")
-        Path(edit.path).write_text(edit.apply(), encoding="utf-8", newline="")
+        apply_file_edit(edit, (read or {}).get(edit.path))
         console.print(f"applied to {edit.path}")
 
 

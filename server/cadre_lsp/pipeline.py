@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config.schema import Config
-from .core import CadreError, ProgressCallback, ProgressEvent, Request, Result, no_progress
+from .core import CadreError, ProgressCallback, ProgressEvent, Request, Result, Route, no_progress
 from .models.roles import ModelPool
 from .router import route
+
+if TYPE_CHECKING:
+    from .patterns.target import Target
 
 
 class Engine:
@@ -49,42 +53,46 @@ class Engine:
         else:
             await old.aclose()
 
-    async def run(self, request: Request, progress: ProgressCallback = no_progress) -> Result:
-        """Run one request to completion (cancel the awaiting task to stop it and its model calls)."""
+    def route(self, request: Request) -> Route:
+        """Where `request` goes (role, pattern, why); CadreError for an unknown pattern or task type."""
+        self._fill_language(request)
+        return route(request, self.config)
+
+    def target(self, request: Request) -> Target:
+        """The block a job on `request` works on (the enclosing definition, else the selected lines)."""
+        from .patterns.target import build_target
+
+        self._fill_language(request)
+        return build_target(request, self.config.generation.context_tokens)
+
+    async def run(self, request: Request, progress: ProgressCallback = no_progress, *,
+                  routed: Route | None = None) -> Result:
+        """Run one request to completion (cancel the awaiting task to stop it and its model calls).
+        `routed`: the route the caller already asked `route()` for (the server does, for its per-role limits)."""
         from .patterns import run_pattern
 
-        if not request.language:
-            from .context import language_for
-
-            request.language = language_for(request.path)
         try:
-            r = route(request, self.config)
+            r = routed or self.route(request)
         except CadreError as exc:
             return Result(action=request.action, error=str(exc), summary=str(exc))
+        self._fill_language(request)
         await progress(ProgressEvent(f"{r.pattern}: {r.why}", step="route", role=r.role,
                                      model=self.pool.model_for(r.role)))
-        return await run_pattern(self, request, r, progress)
+        return await run_pattern(self.config, self.pool, request, r, progress)
 
     async def hover_text(self, request: Request) -> str:
         """A one- or two-sentence explanation of the definition enclosing the cursor (for hover)."""
-        from .core import Route
-        from .patterns import prompts
-        from .patterns.job import PatternJob
-        from .patterns.produce import build_target, explain
+        from .patterns.hover import hover_text
 
+        self._fill_language(request)
+        return await hover_text(self.config, self.pool, request)
+
+    @staticmethod
+    def _fill_language(request: Request) -> None:
         if not request.language:
             from .context import language_for
 
             request.language = language_for(request.path)
-        hover = self.config.hover
-        r = Route(task_type="explanation", role=hover.role, pattern="primary", why="hover")
-        job = PatternJob(engine=self, request=request, route=r, progress=no_progress,
-                         target=build_target(self, request))
-        cand = await explain(job, hover.role, template=prompts.HOVER, max_tokens=hover.max_tokens,
-                             step="hover", temperature=0.0)
-        if cand.error:
-            raise CadreError(cand.error)
-        return cand.text
 
     async def aclose(self) -> None:
         for task in list(self._retiring):
@@ -101,10 +109,9 @@ def read_request(action: str, target: str, *, pattern: str | None = None, instru
     if ":" in target and not Path(target).exists():
         path, span_text = target.rsplit(":", 1)
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CadreError(f"{path}: cannot read ({exc.strerror})") from None
+    from .edits.source import read_source  # bytes in, no newline translation; one-line errors
+
+    text = read_source(p).text
     n_lines = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
     if span_text:
         try:

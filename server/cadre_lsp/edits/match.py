@@ -21,6 +21,7 @@ from .errors import EditError
 
 _GUTTER = re.compile(r"^\s*(\d+)(?:[ \t]?[|│:][ \t]?|\t)")
 MAX_REPORTED = 5
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
 @dataclass(frozen=True)
@@ -34,22 +35,39 @@ class Located:
 
 
 def detect_eol(text: str) -> str:
-    """"\\r\\n" when most line breaks of `text` are CRLF, else "\\n"."""
+    """The dominant line break of `text`: "\\r\\n", a lone "\\r" (classic Mac) or "\\n" (the default).
+
+    New lines an edit inserts take it, so a CRLF file does not gain LF lines. CRLF wins a tie with LF.
+    """
     crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if cr > crlf and cr > lf:
+        return "\r"
+    return "\r\n" if crlf and crlf >= lf else "\n"
 
 
 class Lines:
-    """Line starts and contents of a text, for line-based matching (built once per document)."""
+    """Line starts and contents of a text, for line-based matching (built once per document).
+
+    Lines end at "\\r\\n", "\\r" or "\\n" (LSP's rule), so files with classic-Mac or mixed endings
+    match line by line too; `raw` holds each line without its break.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.raw = text.split("\n")
+        self.raw: list[str] = []
         self.starts: list[int] = []
-        pos = 0
-        for line in self.raw:
-            self.starts.append(pos)
-            pos += len(line) + 1
+        for m in _LINE.finditer(text):
+            if m.start() == len(text) and self.starts:
+                break
+            self.starts.append(m.start())
+            self.raw.append(m.group().rstrip("\r\n"))
+        if not self.starts:
+            self.starts, self.raw = [0], [""]
+        elif text.endswith(("\n", "\r")):
+            self.starts.append(len(text))
+            self.raw.append("")
         self.rstripped = [ln.rstrip() for ln in self.raw]
         self.stripped = [ln.strip() for ln in self.raw]
 
@@ -57,8 +75,7 @@ class Lines:
         return bisect.bisect_right(self.starts, offset) - 1
 
     def content_end(self, k: int) -> int:
-        line = self.raw[k]
-        return self.starts[k] + len(line) - (1 if line.endswith("\r") else 0)
+        return self.starts[k] + len(self.raw[k])
 
     def after_eol(self, k: int) -> int:
         return self.starts[k + 1] if k + 1 < len(self.starts) else len(self.text)
@@ -94,7 +111,8 @@ def locate(text: str, old: str, new: str, *, region: tuple[int, int] | None = No
                                 ("indentation", _reindented)):
                 found = finder(text, lines, v_old, v_new, eol, scope)
                 if len(found) == 1:
-                    loc = found[0]
+                    loc = found[0] if how == "exact" else _keep_endings(text, found[0], eol,
+                                                                         loose=how == "trailing whitespace")
                     if text[loc.start : loc.end] == loc.new_text:
                         raise EditError(f"the edit changes nothing in {label} (new_string equals the text found)")
                     return Located(loc.start, loc.end, loc.new_text, how + note)
@@ -107,6 +125,46 @@ def locate(text: str, old: str, new: str, *, region: tuple[int, int] | None = No
                         "include more surrounding lines so it matches exactly once"
                     )
     raise EditError(f"old_string not found in {label}{_closest_hint(lines, old_n)}")
+
+
+def _split_endings(s: str) -> list[tuple[str, str]]:
+    """(content, line break) pairs of `s`; the last break is "" when `s` does not end with one."""
+    return [(m.group().rstrip("\r\n"), m.group()[len(m.group().rstrip("\r\n")) :])
+            for m in _LINE.finditer(s) if m.group()]
+
+
+def _keep_endings(text: str, loc: Located, eol: str, *, loose: bool) -> Located:
+    """`loc` with the file's own bytes kept where its lines are unchanged.
+
+    A tolerant match replaces whole lines, and a file with mixed endings (or trailing spaces the model
+    did not see, `loose`) would otherwise have untouched lines inside the match rewritten with the
+    dominant ending. Lines the edit keeps are copied from the file verbatim; a changed run of lines
+    takes the break that closed the run in the file, and lines it adds take `eol`.
+    """
+    old = _split_endings(text[loc.start : loc.end])
+    new = _split_endings(loc.new_text)
+    if len(old) < 2 and len(new) < 2:
+        return loc
+
+    def key(content: str) -> str:
+        return content.rstrip() if loose else content
+
+    matcher = difflib.SequenceMatcher(None, [key(c) for c, _ in old], [key(c) for c, _ in new], autojunk=False)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for (content, brk), (_, new_brk) in zip(old[i1:i2], new[j1:j2]):
+                out.append(content + (brk or eol if new_brk else ""))
+            continue
+        for j in range(j1, j2):
+            content, brk = new[j]
+            if not brk:
+                out.append(content)  # the text's final line, without a break
+            elif j == j2 - 1 and i2 > i1 and old[i2 - 1][1]:
+                out.append(content + old[i2 - 1][1])
+            else:
+                out.append(content + eol)
+    return Located(loc.start, loc.end, "".join(out), loc.how)
 
 
 def strip_gutter(s: str) -> str | None:
