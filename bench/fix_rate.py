@@ -4,6 +4,12 @@ Each bug file is fixed with `fix` (cursor on the function's `def` line) through 
 shipped embedded profile (coding on the 1.5B, validator on the 0.5B); the edit is applied and the file's
 `check()` run in a fresh interpreter. A fix counts only if the edited file passes its check. The buggy
 originals must fail their checks (bench/bugs/fixes.json holds the reference fix for the smoke test).
+
+The corpus has an easy half and a hard half (`hard_*.py`: subtler bugs whose docstrings state their edge
+cases, so execution-based verification has evidence to check a fix against). Each pattern gets its fix rate
+on all bugs, on each half, and its mean seconds per bug (`sfix_*`); the judged comparisons are
+validated >= primary + 10 points on the hard half, validated >= primary on the easy half, compete >=
+validated overall, and validated at most twice primary's seconds per bug.
 """
 
 from __future__ import annotations
@@ -16,10 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .metrics import Metric, failed
+from .metrics import Metric, Op, failed
 from .model_bench import BUGS, bug_request
 
-PATTERNS = ("primary", "validated")
+PATTERNS = ("primary", "validated", "compete")
+HARD_PREFIX = "hard_"
+HARD_GAIN = 10.0
+"""Points by which validated must beat primary on the hard half."""
+SFIX_RATIO = 2.0
+"""Validated may take at most this many times primary's seconds per bug."""
 
 
 def bug_files() -> list[str]:
@@ -63,35 +74,96 @@ async def _fix_all(root: Path, pattern: str, bugs: list[str]) -> list[dict[str, 
                 out = ws / f"fixed_{name}"
                 out.write_text(result.edits[0].apply(), encoding="utf-8")
                 fixed = passes_check(out)
-            rows.append({"bug": name, "fixed": fixed, "edit": bool(result.edits), "seconds": round(seconds, 1),
-                         "calls": len(log.calls) - n, "note": (result.error or result.summary)[:160]})
+            row = {"bug": name, "fixed": fixed, "edit": bool(result.edits), "seconds": round(seconds, 1),
+                   "calls": len(log.calls) - n, "note": (result.error or result.summary)[:160]}
+            verification = getattr(result, "verification", None)
+            if verification is not None:
+                row["verification"] = str(verification)
+            rows.append(row)
     finally:
         await engine.aclose()
     return rows
 
 
-async def _run(root: Path, bugs: list[str]) -> list[Metric]:
-    rates: dict[str, float] = {}
+def is_hard(name: str) -> bool:
+    return name.startswith(HARD_PREFIX)
+
+
+def _rate(rows: list[dict[str, Any]]) -> float | None:
+    return 100.0 * sum(r["fixed"] for r in rows) / len(rows) if rows else None
+
+
+def _sfix(rows: list[dict[str, Any]]) -> float | None:
+    return sum(r["seconds"] for r in rows) / len(rows) if rows else None
+
+
+def _plus(x: float | None, y: float) -> float | None:
+    return None if x is None else x + y
+
+
+def _times(x: float | None, y: float) -> float | None:
+    return None if x is None else x * y
+
+
+def _metrics(details: dict[str, list[dict[str, Any]]], bugs: list[str]) -> list[Metric]:
+    """The rows for the patterns that ran; a comparison whose other side did not run is only reported."""
+    n, n_hard = len(bugs), sum(map(is_hard, bugs))
+    n_easy = n - n_hard
+    rate = {p: _rate(rows) for p, rows in details.items()}
+    easy = {p: _rate([r for r in rows if not is_hard(r["bug"])]) for p, rows in details.items()}
+    hard = {p: _rate([r for r in rows if is_hard(r["bug"])]) for p, rows in details.items()}
+    sfix = {p: _sfix(rows) for p, rows in details.items()}
+
+    def judged(id: str, name: str, value: float | None, unit: str, target: float | None, op: Op,
+               detail: dict[str, Any] | None = None) -> Metric:
+        if target is None:
+            return Metric(id, name, value, unit, detail=detail or {})
+        return Metric(id, name, value, unit, target, op, detail=detail or {})
+
+    out: list[Metric] = []
+    if "primary" in details:
+        out.append(Metric("fixrate_primary",
+                          f"fix rate, primary pattern ({n} buggy functions, embedded profile)",
+                          rate["primary"], "%", detail={"bugs": details["primary"]}))
+    if "validated" in details:
+        out.append(judged("fixrate_validated",
+                          f"fix rate, validated pattern ({n} buggy functions; target: >= primary)",
+                          rate["validated"], "%", rate.get("primary"), ">=", {"bugs": details["validated"]}))
+    if "compete" in details:
+        out.append(judged("fixrate_compete",
+                          f"fix rate, compete pattern ({n} buggy functions; target: >= validated)",
+                          rate["compete"], "%", rate.get("validated"), ">=", {"bugs": details["compete"]}))
+    for p in details:
+        is_v = p == "validated"
+        easy_t = easy.get("primary") if is_v else None
+        hard_t = _plus(hard.get("primary"), HARD_GAIN) if is_v else None
+        sfix_t = _times(sfix.get("primary"), SFIX_RATIO) if is_v else None
+        out += [
+            judged(f"fixrate_{p}_easy", f"fix rate, {p}, easy half ({n_easy} bugs"
+                   + ("; target: >= primary)" if easy_t is not None else ")"), easy[p], "%", easy_t, ">="),
+            judged(f"fixrate_{p}_hard", f"fix rate, {p}, hard half ({n_hard} hard_* bugs"
+                   + (f"; target: >= primary + {HARD_GAIN:g} points)" if hard_t is not None else ")"),
+                   hard[p], "%", hard_t, ">="),
+            judged(f"sfix_{p}", f"mean seconds per bug, {p} ({n} bugs"
+                   + (f"; target: <= {SFIX_RATIO:g}x primary)" if sfix_t is not None else ")"),
+                   sfix[p], "s", sfix_t, "<="),
+        ]
+    return out
+
+
+async def _run(root: Path, bugs: list[str], patterns: tuple[str, ...]) -> list[Metric]:
     details: dict[str, list[dict[str, Any]]] = {}
-    for pattern in PATTERNS:
-        rows = await _fix_all(root, pattern, bugs)
-        details[pattern] = rows
-        rates[pattern] = 100.0 * sum(r["fixed"] for r in rows) / max(1, len(rows))
-    n = len(bugs)
-    return [
-        Metric("fixrate_primary", f"fix rate, primary pattern ({n} buggy functions, embedded profile)",
-               rates["primary"], "%", detail={"bugs": details["primary"]}),
-        Metric("fixrate_validated", f"fix rate, validated pattern ({n} buggy functions; target: >= primary)",
-               rates["validated"], "%", rates["primary"], ">=", detail={"bugs": details["validated"]}),
-    ]
+    for pattern in patterns:
+        details[pattern] = await _fix_all(root, pattern, bugs)
+    return _metrics(details, bugs)
 
 
-def run(bugs: list[str] | None = None) -> list[Metric]:
+def run(bugs: list[str] | None = None, patterns: tuple[str, ...] | list[str] | None = None) -> list[Metric]:
     bugs = bugs or bug_files()
+    patterns = tuple(patterns or PATTERNS)
     with tempfile.TemporaryDirectory(prefix="cadre-bench-fix-") as tmp:
         try:
-            return asyncio.run(_run(Path(tmp), bugs))
+            return asyncio.run(_run(Path(tmp), bugs, patterns))
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"
-            return [failed("fixrate_primary", "fix rate, primary pattern", "%", why),
-                    failed("fixrate_validated", "fix rate, validated pattern", "%", why)]
+            return [failed(f"fixrate_{p}", f"fix rate, {p} pattern", "%", why) for p in patterns]
