@@ -105,6 +105,7 @@ def test_a_symlinked_file_is_written_through_the_link(tmp_path: Path) -> None:
 
 def _racer(path: str, text: str, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
     src = read_source(path)
+    out.put(("read", text))
     start.wait()
     try:
         write_source(src, text)
@@ -122,6 +123,7 @@ def test_two_writers_of_the_same_read_one_wins_the_other_is_refused(tmp_path: Pa
         procs = [ctx.Process(target=_racer, args=(str(path), f"x = {n}\n", start, out)) for n in (1, 2)]
         for p in procs:
             p.start()
+        assert [out.get(timeout=20)[0] for _ in procs] == ["read", "read"]  # both hold the same bytes
         start.set()
         results = sorted(out.get(timeout=20) for _ in procs)
         for p in procs:

@@ -143,8 +143,6 @@ def _keep_endings(text: str, loc: Located, eol: str, *, loose: bool) -> Located:
     """
     old = _split_endings(text[loc.start : loc.end])
     new = _split_endings(loc.new_text)
-    if len(old) < 2 and len(new) < 2:
-        return loc
 
     def key(content: str) -> str:
         return content.rstrip() if loose else content

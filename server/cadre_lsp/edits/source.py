@@ -75,12 +75,12 @@ def decode_source(data: bytes, path: str = "the file") -> tuple[str, str, bytes]
             except UnicodeDecodeError as exc:
                 raise SourceError(f"{path}: starts with a {encoding} byte order mark but is not valid "
                                   f"{encoding} ({_where(body, exc)})") from None
+    if b"\x00" in data[:8192]:  # what git and grep call binary; valid UTF-8 can still hold NULs
+        raise SourceError(f"{path}: binary file (contains NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8", b""
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    if b"\x00" in data[:8192]:
-        raise SourceError(f"{path}: binary file (contains NUL bytes), not text")
     declared = _declared_encoding(data)
     if declared is None:
         raise SourceError(f"{path}: not UTF-8 text ({_where(data, utf8_error)}); convert it to UTF-8, or "
