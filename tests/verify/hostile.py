@@ -210,4 +210,28 @@ def attack():
 """,
         "marker",
     ),
+    Hostile(
+        "_posixsubprocess.fork_exec (no audit event)",
+        """
+import os, subprocess, _posixsubprocess
+def attack():
+    fork_exec = _posixsubprocess.fork_exec
+    args = [["/usr/bin/touch", {marker!r}], [b"/usr/bin/touch"], True, (), None, None]
+    args += [-1] * 6 + list(os.pipe()) + [True, False, -1, None, None, None, -1, None, False]
+    fork_exec(*args)
+    return True
+""",
+        "marker",
+    ),
+    Hostile(
+        "reload _posixsubprocess",
+        """
+import sys, os
+def attack():
+    del sys.modules["_posixsubprocess"]
+    import _posixsubprocess
+    return _posixsubprocess.fork_exec is not None
+""",
+        "none",
+    ),
 ]

@@ -59,6 +59,7 @@ _DENY_PREFIXES = (
     "_winapi.",
     "msvcrt.",
 )
+_NO_FRESH_IMPORT = frozenset({"_posixsubprocess", "_ctypes", "_testcapi", "_xxsubinterpreters"})
 _WRITE_ARGS = {  # event -> argument positions that must be paths inside the work directory
     "os.remove": (0,),
     "os.unlink": (0,),
@@ -123,6 +124,7 @@ def main() -> None:
     _set_limits(job["limits"])
     read_roots = _read_roots(workdir, job["search_paths"], job["home"])
     blocked: list[str] = []
+    _disarm_fork_exec(blocked)
     sys.addaudithook(_make_hook(workdir, read_roots, blocked))
     sys.path.insert(0, workdir)
     sys.path.extend(job["search_paths"])
@@ -181,6 +183,20 @@ def _read_roots(workdir: str, search_paths: list[str], home: str) -> tuple[str, 
     return tuple(sorted(roots))
 
 
+def _disarm_fork_exec(blocked: list[str]) -> None:
+    """`_posixsubprocess.fork_exec` raises no audit event: replace it before anything can bind it.
+
+    The hook then refuses a fresh load of the module (a cached import raises no event).
+    """
+    import _posixsubprocess
+
+    def refuse(*args: Any) -> None:
+        blocked.append("_posixsubprocess.fork_exec")
+        raise PermissionError("sandbox blocked _posixsubprocess.fork_exec")
+
+    _posixsubprocess.fork_exec = refuse  # type: ignore[attr-defined]
+
+
 def _make_hook(workdir: str, read_roots: tuple[str, ...], blocked: list[str]) -> Any:
     """The audit hook; state lives in its closure (defence in depth, not a boundary)."""
     busy = [False]
@@ -204,8 +220,10 @@ def _make_hook(workdir: str, read_roots: tuple[str, ...], blocked: list[str]) ->
             return
         busy[0] = True
         try:
-            if event.startswith(_DENY_PREFIXES):
-                deny(event)
+            if event.startswith(_DENY_PREFIXES) or (
+                event == "import" and args and args[0] in _NO_FRESH_IMPORT
+            ):
+                deny(event if event != "import" else f"import {args[0]}")
             if event == "open":
                 path, mode, flags = (tuple(args) + (None, None, None))[:3]
                 writing = (
