@@ -9,14 +9,14 @@ Beside each latency: the same requests with no job running, and the server's CPU
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from . import jsonrpc
+from tests.reliability import rawrpc
+
 from .metrics import Metric, failed, median, ms, percentile, rounded
 from .scripted import HOVER_WORDS, SOURCE, ScriptedWorkspace
 
@@ -62,7 +62,7 @@ def _config(ws: ScriptedWorkspace) -> Path:
                "action_patterns": {"fix": "primary"}})
 
 
-async def _measure(root: Path, rounds: int) -> list[Metric]:
+def _measure(root: Path, rounds: int) -> list[Metric]:
     ws = ScriptedWorkspace(root / "project")
     text = busy_module()
     path = ws.root / "busy.py"
@@ -73,36 +73,35 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
     home.mkdir()
     lines = text.split("\n")
     hover_pos = {"line": _line_of(text, "total -= p"), "character": 10}
-    async with jsonrpc.session(ws.root, home, config) as client:
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                                "text": text}})
+    with rawrpc.session(ws.root, home, config) as client:
+        client.open(uri, text)
 
-        async def code_action(line: int) -> tuple[float, int]:
+        def code_action(line: int) -> tuple[float, int]:
             params = {"textDocument": {"uri": uri}, "range": _range(line, len(lines[line])),
                       "context": {"diagnostics": []}}
             t0 = time.perf_counter()
-            result = await client.request("textDocument/codeAction", params)
+            result = client.call("textDocument/codeAction", params)
             return time.perf_counter() - t0, len(result or [])
 
-        async def hover() -> tuple[float, str]:
+        def hover() -> tuple[float, str]:
             t0 = time.perf_counter()
-            h = await client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": hover_pos})
+            h = client.call("textDocument/hover", {"textDocument": {"uri": uri}, "position": hover_pos})
             dt = time.perf_counter() - t0
             contents = (h or {}).get("contents")
             return dt, str(contents.get("value") if isinstance(contents, dict) else contents or "")
 
         # warm-up: the first code action, and the hover that fills the cache (answered by the fast endpoint)
-        n_actions = (await code_action(0))[1]
-        first_hover = (await hover())[1]
+        n_actions = code_action(0)[1]
+        first_hover = hover()[1]
         if HOVER_TEXT not in first_hover:
             raise RuntimeError(f"hover did not answer from the model: {first_hover!r}")
 
         # the same requests with no job running; the server's CPU per request
         pid = client.pid
         c0 = cpu_seconds(pid)
-        idle_ca = [ms((await code_action(i % len(lines)))[0]) for i in range(0, SAMPLES * 7, 7)]
+        idle_ca = [ms(code_action(i % len(lines))[0]) for i in range(0, SAMPLES * 7, 7)]
         c1 = cpu_seconds(pid)
-        idle_hv = [ms((await hover())[0]) for _ in range(SAMPLES)]
+        idle_hv = [ms(hover()[0]) for _ in range(SAMPLES)]
         c2 = cpu_seconds(pid)
         cpu_ca, cpu_hv = ms(c1 - c0) / SAMPLES, ms(c2 - c1) / SAMPLES
 
@@ -112,20 +111,15 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
         for i in range(JOBS):
             line = _line_of(text, f"    return x - {i}\n")
             args = {"uri": uri, "range": _range(line, 4), "version": 1}
-            client.began.clear()
             t0 = time.perf_counter()
-            reply = await client.request("workspace/executeCommand", {"command": "cadre.fix", "arguments": [args]})
+            reply = client.call("workspace/executeCommand", {"command": "cadre.fix", "arguments": [args]})
             if not (isinstance(reply, dict) and reply.get("jobId")):
                 raise RuntimeError(f"cadre.fix returned {reply!r}")
-            hit = client.first_begin_after(t0, seen)
-            while hit is None:
-                await asyncio.wait_for(client.began.wait(), 10)
-                client.began.clear()
-                hit = client.first_begin_after(t0, seen)
-            seen.add(hit[1])
-            first_progress.append(hit[0] - t0)
+            at, token = client.wait_progress_begin(t0, seen, 10)
+            seen.add(token)
+            first_progress.append(at - t0)
         c0, t0 = cpu_seconds(pid), time.perf_counter()
-        await asyncio.sleep(1.0)  # every job is now streaming tokens
+        time.sleep(1.0)  # every job is now streaming tokens
         background = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
         ends_before = sum(1 for _, tok, kind in client.progress if kind == "end" and tok in seen)
         notes_before = len(client.progress)
@@ -136,13 +130,13 @@ async def _measure(root: Path, rounds: int) -> list[Metric]:
         for r in range(rounds):
             block = []
             for k in range(SAMPLES):
-                dt, n = await code_action((7 * (k + r * SAMPLES)) % len(lines))
+                dt, n = code_action((7 * (k + r * SAMPLES)) % len(lines))
                 block.append(dt)
                 counts.append(n)
             action_s.append(block)
             block = []
             for _ in range(SAMPLES):
-                dt, answer = await hover()
+                dt, answer = hover()
                 block.append(dt)
                 answers.add(answer)
             hover_s.append(block)
@@ -180,7 +174,7 @@ def _latency(id: str, name: str, rounds_s: list[list[float]], idle_ms: list[floa
 def run(rounds: int = 3) -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="cadre-bench-lsp-") as tmp:
         try:
-            return asyncio.run(_measure(Path(tmp), rounds))
+            return _measure(Path(tmp), rounds)
         except Exception as exc:  # the server would not start or misbehaved: every metric fails, with why
             why = f"{type(exc).__name__}: {exc}"
             return [failed("codeaction", f"textDocument/codeAction p99 while {JOBS} jobs run", "ms", why,

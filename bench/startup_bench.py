@@ -6,13 +6,14 @@ Raw JSON-RPC over the pipes (no client library in the timed path): what an edito
 
 from __future__ import annotations
 
-import asyncio
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .jsonrpc import frame, initialize_params, read_message, server_command, server_env
+from tests.reliability.rawrpc import RawServer, initialize_params, server_command, server_env
+
 from .lsp_bench import cpu_seconds
 from .metrics import Metric, failed, median, rounded
 
@@ -26,83 +27,56 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-async def spawn_initialize(root: Path, home: Path, *, idle_s: float = 1.0) -> tuple[float, float, int]:
+def spawn_initialize(root: Path, home: Path, *, idle_s: float = 1.0) -> tuple[float, float, int]:
     """Seconds from spawn to the initialize response, the server's CPU seconds by then, and VmRSS (kB)
     once initialized and idle."""
     t0 = time.perf_counter()
-    proc = await asyncio.create_subprocess_exec(*server_command(), stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.DEVNULL, env=server_env(home),
-                                                cwd=str(root))
-    assert proc.stdin is not None and proc.stdout is not None
+    server = RawServer(root, home)
     try:
-        proc.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                "params": initialize_params(root)}))
-        await proc.stdin.drain()
-        while True:
-            msg = await asyncio.wait_for(read_message(proc.stdout), 60)
-            if msg.get("id") == 1:
-                break
+        reply = server.request("initialize", initialize_params(root, "cadre-bench"), timeout=60)
         elapsed = time.perf_counter() - t0
-        cpu = cpu_seconds(proc.pid)
-        if "result" not in msg:
-            raise RuntimeError(f"initialize failed: {msg.get('error')}")
-        proc.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
-        await proc.stdin.drain()
-        reader = asyncio.create_task(_discard(proc.stdout))
-        await asyncio.sleep(idle_s)
-        rss = rss_kb(proc.pid)
-        proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None}))
-        proc.stdin.write(frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
-        await proc.stdin.drain()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        finally:
-            reader.cancel()
-        return elapsed, cpu, rss
+        cpu = cpu_seconds(server.pid)
+        if reply.error is not None:
+            raise RuntimeError(f"initialize failed: {reply.error}")
+        server.notify("initialized", {})
+        time.sleep(idle_s)
+        return elapsed, cpu, rss_kb(server.pid)
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        server.stop()
 
 
-async def _discard(stream: asyncio.StreamReader) -> None:
-    while await stream.read(65536):
-        pass
-
-
-async def bare_import(home: Path) -> tuple[float, float]:
+def bare_import(home: Path) -> tuple[float, float]:
     """Seconds from spawn until `python -c BARE` has imported (it says so on stdout, before its teardown,
     just as the server is timed to its answer, not to its exit), and its CPU seconds by then."""
     t0 = time.perf_counter()
     code = f"{BARE}; import os; t = os.times(); print(t.user + t.system, flush=True)"
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, env=server_env(home),
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=server_env(home), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
-    line = await proc.stdout.readline()
+    line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
-    await proc.wait()
+    proc.stdout.close()
+    proc.wait()
     if proc.returncode != 0 or not line.strip():
         raise RuntimeError(f"`python -c '{BARE}'` failed")
     return elapsed, float(line.decode())
 
 
-async def _measure(root: Path, repeats: int) -> list[Metric]:
+def _measure(root: Path, repeats: int) -> list[Metric]:
     home = root / "home"
     home.mkdir()
     (root / "project").mkdir()
-    await bare_import(home)  # warm the OS file cache for both
-    await spawn_initialize(root / "project", home, idle_s=0.1)
+    bare_import(home)  # warm the OS file cache for both
+    spawn_initialize(root / "project", home, idle_s=0.1)
     bare, server, rss, bare_cpu, server_cpu = [], [], [], [], []
     for i in range(repeats):
         for which in (("bare", "server") if i % 2 == 0 else ("server", "bare")):
             if which == "bare":
-                seconds, cpu = await bare_import(home)
+                seconds, cpu = bare_import(home)
                 bare.append(seconds)
                 bare_cpu.append(cpu)
             else:
-                seconds, cpu, kb = await spawn_initialize(root / "project", home)
+                seconds, cpu, kb = spawn_initialize(root / "project", home)
                 server.append(seconds)
                 server_cpu.append(cpu)
                 rss.append(kb / 1024)
@@ -123,7 +97,7 @@ async def _measure(root: Path, repeats: int) -> list[Metric]:
 def run(repeats: int = 7) -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="cadre-bench-start-") as tmp:
         try:
-            return asyncio.run(_measure(Path(tmp), repeats))
+            return _measure(Path(tmp), repeats)
         except Exception as exc:  # the server would not start: both metrics fail, with why
             why = f"{type(exc).__name__}: {exc}"
             return [failed("startup", "spawn -> initialize answered / bare pygls import", "x", why, target=1.2, op="<="),
