@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Action = Literal["explain", "implement", "fix", "review"]
 ACTIONS: tuple[Action, ...] = ("explain", "implement", "fix", "review")
@@ -150,6 +150,8 @@ class Result:
     partial: bool = False
     error: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
+    verification: dict[str, Any] | None = None
+    """What running the code on its evidence showed (fix/implement): summary, per-example results."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .config.schema import Config
 from .core import CadreError, Request, Route
-from .patterns.validation import BUILTIN_PATTERNS
+from .patterns.registry import BUILTIN_PATTERNS
 
 
 @dataclass

@@ -65,8 +65,12 @@ class Workspace:
         self.events: list[ProgressEvent] = []
 
     def engine(self, endpoints: dict[str, dict[str, Any]], roles: dict[str, str] | None = None,
-               extra: str = "") -> Engine:
+               extra: str = "", verify: bool = False) -> Engine:
+        """An engine on scripted endpoints. Running code on evidence is off unless `verify` (or `extra`
+        has a [verify] section): most pattern tests script the model verdicts the no-evidence path asks for."""
         lines = []
+        if not verify and "[verify]" not in extra:
+            extra += "\n[verify]\nenabled = false\n"
         for name, spec in endpoints.items():
             spec = dict(spec)
             script = self.root / f"{name}.json"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cadre_lsp.chat.job import Streamer
+from cadre_lsp.chat.answer import Streamer
 from cadre_lsp.config.loader import SHIPPED_DIR, build, dict_layer, file_layer
 from cadre_lsp.models.replay import ReplayGuard
 from cadre_lsp.models.roles import ModelPool

@@ -211,7 +211,7 @@ async def test_review_findings_are_zero_based_and_clamped(ws: Workspace) -> None
     assert (f0.start_line, f0.severity, f0.suggestion) == (7, "error", "use +=")
     assert f1.severity == "error" and f1.start_line == SOURCE.count("\n")
     review_prompt = requests_of(eng, "r")[0]["messages"][-1]["content"]
-    assert "   8|         total -= p" in review_prompt
+    assert "\n8|         total -= p" in review_prompt  # file line numbers, the code unchanged after them
 
 
 async def test_auto_picks_validated_for_fix_and_says_why(ws: Workspace) -> None:

@@ -38,7 +38,7 @@ async def test_custom_pattern_runs_its_steps(ws: Workspace) -> None:
     assert res.error is None, res.summary
     assert res.edits[0].apply() == FIXED_SOURCE
     names = [s.name for s in res.steps]
-    assert names[0] == "generate (reasoning)" and names[-2:] == ["judge", "validate"]
+    assert names[0] == "plan" and names[-2:] == ["judge", "validate"]  # the chat API names it the same
     assert "use += instead of -=" in requests_of(eng, "a")[0]["messages"][-1]["content"]
     ra, rb = requests_of(eng, "a")[0], requests_of(eng, "b")[0]
     assert rb["started"] < ra["finished"]  # consecutive generate steps ran in parallel

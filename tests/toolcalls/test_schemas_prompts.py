@@ -6,6 +6,7 @@ import json
 import re
 
 from cadre_lsp.core import Finding
+from cadre_lsp.patterns.review import parse_findings
 from cadre_lsp.toolcalls import (
     ALL_TOOLS,
     EDIT_TOOLS,
@@ -13,7 +14,6 @@ from cadre_lsp.toolcalls import (
     ToolCall,
     edit_calls_schema,
     extraction_messages,
-    findings_from_report,
     number_lines,
     parse_tool_calls,
     report_schema,
@@ -59,17 +59,23 @@ def test_report_schema_round_trip_to_findings() -> None:
                           {"start_line": 40, "end_line": 41, "severity": "hint", "message": "far",
                            "suggestion": "x"}]}
     assert check_schema(schema, reply, "reply") is None
-    (call,) = parse_tool_calls(json.dumps(reply))
-    # View line 1 is document line 10 (0-based); the view shows 5 lines, so 40-41 clamp to its last line.
-    assert findings_from_report(call, first_line=10, line_count=5) == [
-        Finding(11, 12, "error", "off by one"),
-        Finding(14, 14, "hint", "far", "x"),
+    doc = "\n".join(f"line {i}" for i in range(1, 11))
+    # File lines are 1-based in the reply; 40-41 are past the 10-line document and clamp to its last line.
+    assert parse_findings(json.dumps(reply), None, doc, limit=5) == [
+        Finding(1, 2, "error", "off by one"),
+        Finding(9, 9, "hint", "far", "x"),
     ]
+    # The same findings sent as a Report tool call read the same.
+    call = f'<tool_call>{{"name": "Report", "arguments": {json.dumps(reply)}}}</tool_call>'
+    assert parse_findings(call, None, doc, limit=5) == parse_findings(json.dumps(reply), None, doc, limit=5)
 
 
-def test_findings_from_invalid_report_is_empty() -> None:
-    call = ToolCall("Report", {"findings": [{"start_line": 0, "end_line": 1, "severity": "error", "message": "m"}]})
-    assert findings_from_report(call, 0) == []
+def test_review_severity_table_is_one_mapping() -> None:
+    doc = "a\nb\n"
+    reply = {"findings": [{"start_line": 1, "severity": s, "message": s} for s in
+                          ("bug", "critical", "medium", "low", "style", "whatever")]}
+    got = [f.severity for f in parse_findings(json.dumps(reply), None, doc, limit=10) or []]
+    assert got == ["error", "error", "warning", "info", "hint", "warning"]
 
 
 def test_extraction_prompt_has_stable_prefix_and_no_gutter() -> None:

@@ -13,12 +13,11 @@ from ..config.schema import Config
 from ..core import CadreError, ProgressCallback, ProgressEvent, no_progress
 from ..models.base import BackendUnavailable, ModelError, ModelNotFound, ModelTimeout
 from ..models.roles import RoleFailed
+from ..patterns.registry import lookup
 from ..router import pattern_names, route_text
-from .custom import run_custom
-from .job import ChatJob, TextCallback
+from .answer import ChatJob, TextCallback
 from .messages import last_user_text
-from .patterns import CHAT_PATTERNS
-from .types import ChatAnswer, ChatError, ChatRequest
+from .types import ChatAnswer, ChatCandidate, ChatError, ChatRequest
 
 if TYPE_CHECKING:
     from ..pipeline import Engine
@@ -46,19 +45,25 @@ async def run_chat(engine: Engine, request: ChatRequest, *, on_text: TextCallbac
         route = route_text(last_user_text(request.messages), request.pattern, engine.config)
     except CadreError as exc:
         raise ChatError(str(exc), "not_found", param="model") from None
-    job = ChatJob.create(engine, request, route, progress, on_text)
+    job = ChatJob.create(engine.config, engine.pool, request, route, progress, on_text)
     await progress(ProgressEvent(f"{route.pattern}: {route.why}", step="route", role=route.role,
                                  model=engine.pool.model_for(route.role)))
-    run = CHAT_PATTERNS.get(route.pattern)
+    run = lookup(route.pattern, engine.config)
+    if run is None:
+        raise ChatError(f"unknown pattern {route.pattern!r}", "not_found", param="model")
     try:
-        coro = run(job) if run else run_custom(job, route.pattern)
-        cand = await asyncio.wait_for(coro, timeout_s)
+        outcome = await asyncio.wait_for(run(job), timeout_s)
     except asyncio.TimeoutError:
         raise ChatError(f"{route.pattern} timed out after {timeout_s:g}s (api.request_timeout_s)",
                         "timeout") from None
     except ModelError as exc:
         down = isinstance(exc, (BackendUnavailable, ModelNotFound, ModelTimeout, RoleFailed))
         raise ChatError(f"{route.pattern} failed: {exc}", "unavailable" if down else "failed") from None
+    cand = outcome.candidate
+    if not isinstance(cand, ChatCandidate):
+        raise ChatError(f"{route.pattern} produced no answer", "failed")
+    if cand.error:
+        raise ChatError(f"{route.pattern} failed: {cand.error}", "failed")
     await job.streamer.finish(cand.text)
     return ChatAnswer(text=cand.text, tool_calls=cand.tool_calls, finish_reason=cand.finish_reason,
                       model=cand.model, route=route, note="; ".join(n for n in job.notes if n), steps=job.steps)

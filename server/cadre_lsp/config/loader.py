@@ -211,7 +211,7 @@ def structure(layers: list[Layer]) -> Config:
 
 def check_references(cfg: Config, layers: list[Layer]) -> None:
     """Cross-field checks cattrs cannot do: roles name existing endpoints, patterns are valid."""
-    from ..models.roles import KNOWN_ROLES  # local import: models imports config
+    from .schema import ROLES as KNOWN_ROLES
 
     for role, names in cfg.roles.items():
         if role not in KNOWN_ROLES:
@@ -225,7 +225,7 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
                 raise ConfigError(
                     f"{src}: `roles.{role}`: endpoint {n!r} is not defined under [endpoints]",
                     key=f"roles.{role}", source=src)
-    from ..patterns.validation import BUILTIN_PATTERNS, validate_patterns
+    from ..patterns.step_rules import BUILTIN_PATTERNS, validate_patterns
 
     def fail(key: str, problem: str) -> ConfigError:
         src = _origin(layers, key.split("."))

@@ -14,6 +14,18 @@ EditFormat = Literal["rewrite", "tool_calls", "auto"]
 ROLES = ("reasoning", "coding", "validator", "competitor", "judge", "tools", "summarizer")
 
 
+def parse_role_spec(spec: str) -> tuple[str, float | None]:
+    """`"coding@0.7"` -> ("coding", 0.7); `"coding"` -> ("coding", None). The one reader of the syntax
+    that competitor lists and pattern steps share; a bad temperature is a ValueError naming the spec."""
+    role, _, temp = spec.partition("@")
+    if not temp:
+        return role, None
+    try:
+        return role, float(temp)
+    except ValueError:
+        raise ValueError(f"bad temperature in {spec!r} (expected ROLE@NUMBER, e.g. coding@0.7)") from None
+
+
 @attrs.define(kw_only=True)
 class EndpointConfig:
     """One model behind one backend."""
@@ -87,7 +99,7 @@ class RoutingConfig:
 class PatternStep:
     """One step of a custom pattern (seed 004 "custom patterns", seed 001 chains)."""
 
-    kind: Literal["generate", "validate", "judge", "extract_tools", "revise"]
+    kind: Literal["generate", "validate", "judge", "extract_tools", "revise", "verify"]
     role: str = "coding"
     prompt: str | None = None
     """Prompt template name (from prompts) or inline template text with {placeholders}."""
@@ -111,6 +123,31 @@ class ValidatedConfig:
     check_command: list[str] | None = None
     """Optional user-configured check run on the edited file copy ({file} is replaced); never model-supplied."""
     check_timeout_s: float = 30.0
+
+
+@attrs.define(kw_only=True)
+class VerifyConfig:
+    """Execution-grounded checks of fixes and implementations (patterns/evidence.py, verify/)."""
+
+    enabled: bool = True
+    """Run the function on its evidence in the sandbox before any model judges it (off: `enabled = false`)."""
+    sources: list[Literal["docstring", "generated"]] = attrs.field(factory=lambda: ["docstring", "generated"])
+    """Where examples come from: the docstring (doctests, stated equalities), and a model writing
+    input/expected pairs from the signature and docstring only. (The workspace's own tests: use
+    `[validated] check_command`, which runs on a copy with the candidate applied.)"""
+    generator_role: str = "coding"
+    """The role that writes generated examples."""
+    max_examples: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    """Generated examples asked for per function."""
+    min_stated: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    """Examples are generated only when the docstring states fewer than this many (0: never generate)."""
+    timeout_s: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    """Wall-clock limit of one sandbox run (all examples)."""
+    example_timeout_s: float = attrs.field(default=2.0, validator=attrs.validators.gt(0))
+    memory_mb: int = attrs.field(default=512, validator=attrs.validators.ge(64))
+    samples: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    """When a revision still fails its evidence, extra candidates sampled at `sample_temperature`."""
+    sample_temperature: float = 0.7
 
 
 @attrs.define(kw_only=True)
@@ -185,6 +222,7 @@ class Config:
     """Custom patterns by name."""
     validated: ValidatedConfig = attrs.field(factory=ValidatedConfig)
     compete: CompeteConfig = attrs.field(factory=CompeteConfig)
+    verify: VerifyConfig = attrs.field(factory=VerifyConfig)
     hover: HoverConfig = attrs.field(factory=HoverConfig)
     review: ReviewConfig = attrs.field(factory=ReviewConfig)
     edits: EditsConfig = attrs.field(factory=EditsConfig)

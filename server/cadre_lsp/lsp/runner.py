@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..core import Action, CadreError, ProgressEvent, Request, Result, Span, position_of
+from ..core import Action, CadreError, ProgressEvent, Request, Result, Route, Span, position_of
 from .actions import TITLES, CommandArgs
 from .client import ask, log_message, notify, show_message
 from .deliver import deliver_edit
@@ -69,17 +69,16 @@ def build_request(ls: CadreServer, action: Action, args: CommandArgs) -> Request
 
 def start_action(ls: CadreServer, action: Action, args: CommandArgs, *, on_done: Any = None) -> Job:
     """Start a job for `action` on `args` and return it at once (a same-range job is superseded)."""
-    from ..router import route
-
     request = build_request(ls, action, args)
     try:
-        role = route(request, ls.engine.config).role
+        routed: Route | None = ls.engine.route(request)
+        role = routed.role
     except CadreError:
-        role = "reasoning"  # the pipeline reports the routing problem itself, as the job's result
+        routed, role = None, "reasoning"  # the pipeline reports the routing problem itself, as the result
     s = request.span
     key = (args.uri, s.start_line, s.start_col, s.end_line, s.end_col, OUTPUT_KIND[action])
     job = ls.jobs.start(action=action, uri=args.uri, role=role, key=key,
-                        run=lambda job: run_job(ls, job, request, args, on_done))
+                        run=lambda job: run_job(ls, job, request, args, on_done, routed))
     log_message(ls, f"cadre: {job.id} {action} {Path(request.path).name}:{s.start_line + 1}-{s.end_line + 1} "
                     f"-> {role}")
     return job
@@ -89,7 +88,8 @@ def title_of(action: Action, pattern: str | None) -> str:
     return f"cadre: {TITLES[action]}" + (f" with {pattern}" if pattern else "")
 
 
-async def run_job(ls: CadreServer, job: Job, request: Request, args: CommandArgs, on_done: Any = None) -> None:
+async def run_job(ls: CadreServer, job: Job, request: Request, args: CommandArgs, on_done: Any = None,
+                  routed: Route | None = None) -> None:
     title = title_of(request.action, request.pattern)
     progress = JobProgress(ls, ls.caps, title)
     summary, failed, result = "cancelled", True, None
@@ -103,7 +103,7 @@ async def run_job(ls: CadreServer, job: Job, request: Request, args: CommandArgs
                 ls.jobs.set_step(job, event.step or event.message)
                 progress.report(event)
 
-            result = await engine.run(request, on_progress)
+            result = await engine.run(request, on_progress, routed=routed)
         summary, failed = await deliver_result(ls, job, request, args, result)
         if on_done is not None and not failed:
             on_done(result)
@@ -192,12 +192,7 @@ def review_scope(ls: CadreServer, request: Request) -> tuple[int, int] | None:
     if s.start_line == 0 and s.end_line >= last_line:
         return None
     try:
-        from ..patterns.produce import build_target
-
-        target = build_target(ls.engine, request)
-        first = request.text.count("\n", 0, target.start)
-        last = request.text.count("\n", 0, max(target.start, target.end - 1))
-        return first, last
+        return ls.engine.target(request).lines(request.text)
     except Exception:  # fall back to the requested lines
         return s.start_line, s.end_line
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..config.schema import ROLES, Config, EndpointConfig
+from ..config.schema import Config, EndpointConfig
 from .base import (
     BadResponse,
     ChatBackend,
@@ -27,8 +27,6 @@ from .base import (
 from .factory import make_backend
 from .replay import ReplayGuard
 from .stats import EndpointStats
-
-KNOWN_ROLES = ROLES
 
 
 class RoleFailed(ModelError):

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..config.schema import Config
     from ..core import ProgressCallback, Request, Result, Route
-    from ..pipeline import Engine
+    from ..models.roles import ModelPool
 
 __all__ = ["run_pattern"]
 
 
-async def run_pattern(engine: Engine, request: Request, route: Route, progress: ProgressCallback) -> Result:
-    from .runner import run_pattern as run
+async def run_pattern(config: Config, pool: ModelPool, request: Request, route: Route,
+                      progress: ProgressCallback) -> Result:
+    from .result import run_pattern as run
 
-    return await run(engine, request, route, progress)
+    return await run(config, pool, request, route, progress)

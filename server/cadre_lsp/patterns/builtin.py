@@ -1,130 +1,161 @@
 """The built-in patterns (seed 004, done better): primary, tools, hybrid, validated, compete.
 
-Each is an async function over a PatternJob returning an Outcome; `auto` is resolved by the router.
+Each is an async function over a PatternJob (job.py), written once for the editor, the CLI and the
+chat API: what a step produces and how it is checked is the job's business (CodeJob, ChatJob).
+`auto` is resolved by the router.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ..config.schema import parse_role_spec
 from ..models.base import ModelError
-from . import prompts
-from .checks import run_checks
-from .job import Candidate, PatternJob
-from .produce import draft_edit, edit_format, explain, produce, tool_edit
+from .job import Candidate, Outcome, PatternJob, Verdict, rounds_note, say_revising
 from .verdicts import judge, validate
-
-
-@dataclass
-class Outcome:
-    candidate: Candidate | None
-    note: str = ""
-    partial: bool = False
-
-
-def is_edit(job: PatternJob) -> bool:
-    return job.request.action in ("implement", "fix")
 
 
 async def primary(job: PatternJob) -> Outcome:
     """One call to the routed role."""
     job.total_steps = 1
-    cand = await produce(job, job.route.role)
-    return Outcome(await run_checks(job, cand))
+    return Outcome(await job.check(await job.produce(job.route.role, final=True)))
 
 
 async def tools(job: PatternJob) -> Outcome:
-    """The tools role decides what to change as Edit calls; the server turns them into edits."""
+    """The tools role decides what to change as Edit calls (or the client's tool calls)."""
     job.total_steps = 1
-    if is_edit(job):
-        cand = await tool_edit(job, "tools")
-    else:
-        cand = await produce(job, "tools")
-    return Outcome(await run_checks(job, cand))
+    return Outcome(await job.check(await job.extract("tools", None, step="extract_tools", final=True)))
 
 
 async def hybrid(job: PatternJob) -> Outcome:
-    """Architect/editor: the reasoning model plans, the tools/coding model makes the exact edit."""
-    if not is_edit(job):
+    """Architect/editor: the reasoning model plans, the tools/coding model makes the exact change."""
+    if not job.plans():
         job.total_steps = 1
-        return Outcome(await run_checks(job, await produce(job, "reasoning")))
+        return Outcome(await job.check(await job.produce("reasoning", final=True)))
     job.total_steps = 2
-    plan = await explain(job, "reasoning", template=prompts.PLAN, step="plan", max_tokens=256)
-    if plan.error:
-        raise ModelError(f"architect: {plan.error}")
-    editor = "tools" if edit_format(job, "tools") == "tool_calls" else job.route.role
-    if editor == "tools":
-        cand = await tool_edit(job, "tools", plan=plan.text, step="edit")
-    else:
-        cand = await draft_edit(job, editor, plan=plan.text, step="edit")
-    out = Outcome(await run_checks(job, cand), note=f"plan by {plan.model}")
-    return out
+    plan = await job.plan("reasoning")
+    job.notes.append(f"plan by {plan.model}")
+    cand = await job.produce(job.editor_role(), plan=plan.text, step="edit", final=True)
+    return Outcome(await job.check(cand))
 
 
 async def validated(job: PatternJob) -> Outcome:
-    """Generate, then verdict (deterministic checks + validator model), revising up to N rounds."""
-    rounds = job.engine.config.validated.rounds
-    role = job.route.role
+    """Draft, then verdict (deterministic checks, then the evidence run, then - only without evidence -
+    the validator model), revising with the concrete reasons up to N rounds."""
+    rounds = job.config.validated.rounds
     job.total_steps = 2 + 2 * rounds
-    cand = await produce(job, role)
-    verdict = None
+    cand = await job.produce(job.route.role)
+    return await validate_loop(job, cand, rounds)
+
+
+async def validate_loop(job: PatternJob, cand: Candidate, rounds: int, *, validator: str = "validator",
+                        reviser: str | None = None, step: str = "validate", ask_model: bool = True) -> Outcome:
+    """Verdict, then revise with its reasons, up to `rounds` times. When the evidence still fails, extra
+    samples are drawn (a 1.5B handed a failure often returns the same code) and the best by evidence is
+    kept. A candidate the validator model never passed is delivered as partial, with a note; one the
+    deterministic checks reject never is."""
+    reviser = reviser or cand.role
+    verdict: Verdict | None = None
+    tried = [cand]
     for rnd in range(rounds + 1):
-        verdict = await validate(job, cand)
+        verdict = await validate(job, cand, validator, step=step, ask_model=ask_model)
         if verdict.passed:
-            note = "PASS" + (f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else "")
-            return Outcome(cand, note=f"validator {note}")
+            job.notes.append(f"{_who(verdict)} PASS{rounds_note(rnd)}")
+            return Outcome(cand, verdict=verdict)
         reasons = "; ".join(verdict.reasons)[:300]
         if rnd == rounds:
             break
         job.total_steps = max(job.total_steps, job.done_steps + 2)
-        await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=role)
-        cand = await produce(job, role, prior=cand, feedback=reasons, step=f"revise {rnd + 1}")
+        await say_revising(job, _who(verdict), rnd, rounds, reasons, reviser)
+        cand = await job.revise(cand, reviser, reasons, step=f"revise {rnd + 1}")
+        tried.append(cand)
     assert verdict is not None
+    if verdict.source == "evidence":
+        best = await _resample(job, tried, reviser)
+        if best is not None:
+            best.verdict = verdict
+            return best
     reasons = "; ".join(verdict.reasons)[:300]
     if cand.usable and verdict.source != "checks":
-        return Outcome(cand, note=f"validator still FAIL after {rounds} revisions: {reasons}", partial=True)
+        job.notes.append(f"{_who(verdict)} still FAIL after {rounds} revisions: {reasons}")
+        return Outcome(cand, partial=True, verdict=verdict)
     cand.error = cand.error or f"rejected after {rounds} revisions: {reasons}"
-    return Outcome(cand, note=cand.error)
+    return Outcome(cand, verdict=verdict)
 
 
-def parse_competitor(spec: str) -> tuple[str, float | None]:
-    role, _, temp = spec.partition("@")
-    return role, float(temp) if temp else None
+async def _resample(job: PatternJob, tried: list[Candidate], role: str) -> Outcome | None:
+    """Fresh drafts at a higher temperature, all run on the evidence; the best one tried is kept."""
+    from .evidence import best_by_evidence
+
+    n = job.config.verify.samples
+    temp = job.config.verify.sample_temperature
+    if n:
+        await job.say(f"evidence: still failing; sampling {n} more candidates at temperature {temp:g}",
+                      step="sample", role=role)
+        job.total_steps = max(job.total_steps, job.done_steps + n)
+        for i in range(n):
+            cand = await job.check(await job.produce(role, temperature=temp, step=f"sample {i + 1}"))
+            if not cand.usable:
+                continue
+            verdict = await job.verify(cand)
+            tried.append(cand)
+            if verdict is not None and verdict.passed:
+                job.notes.append(f"evidence PASS on sample {i + 1} of {n}")
+                return Outcome(cand)
+    best = best_by_evidence(tried)
+    if best is None:
+        return None
+    cand, summary = best
+    job.notes.append(f"no candidate passes all evidence; kept the best ({summary})")
+    return Outcome(cand, partial=True)
+
+
+def _who(verdict: Verdict) -> str:
+    return {"evidence": "evidence", "checks": "checks", "none": "verify"}.get(verdict.source, "validator")
 
 
 async def race_competitors(job: PatternJob, one: Callable[[str, float | None, str], Awaitable[Any]],
                            ) -> tuple[list[Any], list[str]]:
     """Run the configured competitors concurrently, `one(role, temperature, step)` each; returns the usable
-    candidates and "spec: why" for the rest (shared by the editor and chat compete patterns)."""
-    specs = job.engine.config.compete.competitors
+    candidates and "spec: why" for the rest."""
+    specs = job.config.compete.competitors
     job.total_steps = len(specs) + 1
     await job.say(f"{len(specs)} competitors running in parallel", step="compete")
-    runs = (one(*parse_competitor(spec), f"competitor {chr(65 + i)}") for i, spec in enumerate(specs))
+    runs = (one(*parse_role_spec(spec), f"competitor {chr(65 + i)}") for i, spec in enumerate(specs))
     results = await asyncio.gather(*runs, return_exceptions=True)
     return sort_competitors(specs, results)
 
 
 async def compete(job: PatternJob) -> Outcome:
-    """K competitors run concurrently; broken candidates are disqualified; a judge picks the best."""
+    """K competitors run concurrently; broken candidates are disqualified; the evidence ranks the rest
+    and the judge only breaks ties among the best."""
 
     async def one(role: str, temperature: float | None, step: str) -> Candidate:
-        return await run_checks(job, await produce(job, role, temperature=temperature, step=step))
+        return await job.check(await job.produce(role, temperature=temperature, step=step))
 
     cands, failures = await race_competitors(job, one)
     return await pick_best(job, cands, failures)
 
 
-async def pick_best(job: PatternJob, cands: list[Any], failures: list[str], *, template: str = prompts.JUDGE,
-                    shown: list[Any] | None = None) -> Outcome:
-    """The judge's pick among usable candidates; `shown` is what the judge reads for each, if not them."""
+async def pick_best(job: PatternJob, cands: list[Candidate], failures: list[str], *,
+                    role: str | None = None) -> Outcome:
+    """The best usable candidate: by evidence where there is any, then the judge's pick among the tied."""
+    from .evidence import rank_by_evidence
+
     dq = f"; disqualified {len(failures)}" if failures else ""
+    ranked = ""
+    if len(cands) > 1 and job.makes_edits:
+        cands, ranked = await rank_by_evidence(job, cands)
     if len(cands) == 1:
-        return Outcome(cands[0], note=f"one usable candidate{dq}")
-    idx, reason = await judge(job, shown or cands, job.engine.config.compete.judge_role, template=template)
-    return Outcome(cands[idx], note=f"judge picked {cands[idx].model} of {len(cands)}{dq}: {reason}"[:300])
+        job.notes.append(f"{ranked or 'one usable candidate'}{dq}")
+        return Outcome(cands[0])
+    if ranked:
+        job.notes.append(ranked)
+    idx, reason = await judge(job, cands, role or job.config.compete.judge_role)
+    job.notes.append(f"judge picked {cands[idx].model} of {len(cands)}{dq}: {reason}"[:300])
+    return Outcome(cands[idx])
 
 
 def sort_competitors(specs: list[str], results: list[Any]) -> tuple[list[Any], list[str]]:
@@ -147,11 +178,3 @@ def sort_competitors(specs: list[str], results: list[Any]) -> tuple[list[Any], l
         raise ModelError("no usable candidate: " + "; ".join(failures))
     return cands, failures
 
-
-BUILTIN = {
-    "primary": primary,
-    "tools": tools,
-    "hybrid": hybrid,
-    "validated": validated,
-    "compete": compete,
-}

@@ -7,11 +7,15 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .job import Candidate, PatternJob
+from .job import Candidate
+
+if TYPE_CHECKING:
+    from .code import CodeJob
 
 
-def syntax_problems(job: PatternJob, cand: Candidate) -> list[str]:
+def syntax_problems(job: CodeJob, cand: Candidate) -> list[str]:
     """New parse errors the candidate's edit introduces (errors already in the file don't count)."""
     if cand.edit is None or not job.request.language:
         return []
@@ -28,9 +32,9 @@ def _working_dir(root: str | None, fallback: str) -> str:
     return root if root and os.path.isdir(root) else fallback
 
 
-async def command_problems(job: PatternJob, cand: Candidate) -> list[str]:
+async def command_problems(job: CodeJob, cand: Candidate) -> list[str]:
     """Run the configured check command on a temporary copy of the edited file."""
-    cfg = job.engine.config.validated
+    cfg = job.config.validated
     if not cfg.check_command or cand.edit is None:
         return []
     suffix = Path(job.request.path).suffix
@@ -60,11 +64,11 @@ async def command_problems(job: PatternJob, cand: Candidate) -> list[str]:
     return []
 
 
-async def run_checks(job: PatternJob, cand: Candidate) -> Candidate:
+async def run_checks(job: CodeJob, cand: Candidate) -> Candidate:
     """Fill cand.checks; a candidate with checks is never delivered."""
     if cand.error:
         return cand
-    if job.request.action in ("implement", "fix"):
+    if job.makes_edits:
         if cand.edit is None:
             cand.checks.append("no edit")
             return cand

@@ -1,20 +1,28 @@
-"""The state one pattern run works on, and the single helper every model call goes through.
+"""What every pattern works on: a PatternJob, the candidates it makes, and the verdicts on them.
 
-`PatternJob.call` reports progress (step, role, model, tokens/s), records a StepRecord, and lets
-cancellation flow straight into the model request.
+The pattern loops (builtin.py, custom.py) are written once over this protocol; what a step produces
+and how it is checked and shaped differs by front end, so there are two implementations: `CodeJob`
+(patterns/code.py: edits, explanations and findings for the editor and the CLI) and `ChatJob`
+(chat/answer.py: answers to a conversation for the HTTP API). Like aider's coders: one loop, variants
+as subclasses.
+
+`PatternJob.call` is the single helper every model call goes through: it reports progress (step,
+role, model, tokens/s), records a StepRecord, and lets cancellation flow straight into the request.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core import FileEdit, Finding, ProgressCallback, ProgressEvent, Request, Route, StepRecord
+from ..core import FileEdit, Finding, ProgressCallback, ProgressEvent, Route, StepRecord
 from ..models.base import Completion, Message, TokenCallback, emit
 
 if TYPE_CHECKING:
-    from ..pipeline import Engine
+    from ..config.schema import Config
+    from ..models.roles import ModelPool
+    from .evidence import Verification
 
 
 ROLE_WORDS = {
@@ -26,19 +34,6 @@ ROLE_WORDS = {
     "tools": "tools model",
     "summarizer": "summarizer",
 }
-
-
-@dataclass
-class Target:
-    """The block the model sees and, for edits, rewrites: the enclosing definition or the selected lines."""
-
-    start: int
-    end: int
-    text: str
-    kind: str
-    name: str
-    context: str
-    """Rendered prompt context (imports, referenced definitions), without the target itself."""
 
 
 @dataclass
@@ -58,6 +53,8 @@ class Candidate:
     """Tool calls refused (e.g. Bash: never run), reported to the user."""
     messages: list[Message] = field(default_factory=list)
     """The conversation that produced it, so a revision continues it (and reuses the KV cache)."""
+    verification: Verification | None = None
+    """What running it on the evidence showed (code edits only; None = not run)."""
 
     @property
     def usable(self) -> bool:
@@ -69,54 +66,106 @@ class Verdict:
     passed: bool
     reasons: list[str]
     source: str
-    """"checks" when deterministic checks decided, else the validator's model name."""
+    """"checks" when deterministic checks decided, "evidence" when running the code did, else the
+    validator's model name."""
 
 
 @dataclass
+class Plan:
+    text: str
+    model: str
+
+
+@dataclass
+class Outcome:
+    """A pattern's pick; `partial` when it could not finish cleanly (delivered with a warning)."""
+
+    candidate: Candidate | None
+    partial: bool = False
+    verdict: Verdict | None = None
+    """The last verdict on the candidate, when a check loop ran (a later `revise` step uses its reasons)."""
+
+
+@dataclass(kw_only=True)
 class PatternJob:
-    engine: Engine
-    request: Request
+    """The state of one pattern run, and the protocol its front end implements (see module doc)."""
+
+    config: Config
+    pool: ModelPool
     route: Route
     progress: ProgressCallback
-    target: Target
     steps: list[StepRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Short facts for the summary ("validator PASS", "judge picked ..."), in order."""
     started: float = field(default_factory=time.perf_counter)
     total_steps: int = 1
     done_steps: int = 0
 
-    @property
-    def fence(self) -> str:
-        return self.request.language or ""
+    # -- the protocol: what differs between code edits and chat answers -------------------------------
+
+    judge_template: ClassVar[str] = ""
+    """The judge prompt, with a {candidates} field."""
 
     def fill(self, template: str, **extra: Any) -> str:
-        """Fill a prompt template with the request's standard fields (unused ones are ignored)."""
-        from .prompts import TASKS
-
-        req = self.request
-        fields: dict[str, Any] = {
-            "language": req.language or "the given",
-            "fence": self.fence,
-            "kind": self.target.kind,
-            "name": self.target.name,
-            "code": self.target.text.rstrip("\n"),
-            "original": self.target.text.rstrip("\n"),
-            "context": self.target.context,
-            "path": req.path.rsplit("/", 1)[-1],
-            "task": TASKS.get(req.action, req.action),
-            "instruction": f"\nThe user says: {req.instruction}" if req.instruction else "",
-        }
-        fields.update(extra)
-        return template.format(**fields)
+        raise NotImplementedError
 
     def base_messages(self) -> list[Message]:
-        """System prompt + file context: the stable prefix every call of this job shares."""
-        from .prompts import CONTEXT, SYSTEM
+        """The stable prefix every call of this job shares (system prompt, context)."""
+        raise NotImplementedError
 
-        msgs: list[Message] = [{"role": "system", "content": self.fill(SYSTEM)}]
-        if self.target.context.strip():
-            msgs.append({"role": "user", "content": self.fill(CONTEXT)})
-            msgs.append({"role": "assistant", "content": "OK."})
-        return msgs
+    @property
+    def makes_edits(self) -> bool:
+        """True when candidates are code edits (deterministic checks and evidence apply)."""
+        return False
+
+    async def produce(self, role: str, *, temperature: float | None = None, step: str = "draft",
+                      plan: str | None = None, template: str | None = None, final: bool = False) -> Candidate:
+        """One candidate from `role`; `final`: this call's text is the answer (the chat API streams it)."""
+        raise NotImplementedError
+
+    async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
+                     temperature: float | None = None) -> Candidate:
+        """The conversation that made `cand` continued with the reasons it was rejected."""
+        raise NotImplementedError
+
+    async def extract(self, role: str, source: str | None, *, step: str, final: bool = False) -> Candidate:
+        """The tools role's turn: edits as tool calls (editor) or the client's tools (chat)."""
+        raise NotImplementedError
+
+    async def check(self, cand: Candidate) -> Candidate:
+        """Deterministic checks a model cannot argue with; fills `cand.checks`."""
+        return cand
+
+    async def verify(self, cand: Candidate) -> Verdict | None:
+        """A verdict from running the candidate on its evidence, or None where there is none."""
+        return None
+
+    def check_steps(self, name: str) -> None:
+        """Refuse a custom pattern this front end cannot run, before any step runs (CadreError)."""
+
+    def plans(self) -> bool:
+        """Whether hybrid plans first for this request (an explanation needs no plan)."""
+        return True
+
+    def editor_role(self) -> str:
+        """Who follows hybrid's plan."""
+        return self.route.role
+
+    def is_plan(self, cand: Candidate) -> bool:
+        """A custom `generate` answer that is a plan for the next step rather than a candidate."""
+        return False
+
+    def validation_prompt(self, cand: Candidate) -> str:
+        raise NotImplementedError
+
+    def judge_body(self, cand: Candidate) -> tuple[str, str]:
+        """(fence language, body) the judge reads for one candidate."""
+        return "markdown", cand.text
+
+    async def plan(self, role: str, *, step: str = "plan", template: str | None = None) -> Plan:
+        raise NotImplementedError
+
+    # -- shared machinery -------------------------------------------------------------------------------
 
     async def say(self, message: str, *, step: str | None = None, role: str | None = None,
                   model: str | None = None, tps: float | None = None) -> None:
@@ -124,13 +173,17 @@ class PatternJob:
         await self.progress(ProgressEvent(message, percentage=pct, step=step, role=role, model=model,
                                           tokens_per_s=tps))
 
+    def record(self, name: str, seconds: float, *, ok: bool = True, note: str = "") -> None:
+        """A step that is not a model call (a sandbox run), for the summary and the JSON."""
+        self.steps.append(StepRecord(name, "sandbox", "python", seconds, ok=ok, note=note))
+
     async def call(self, role: str, messages: list[Message], *, step: str, what: str = "",
                    schema: dict[str, Any] | None = None, temperature: float | None = None,
                    max_tokens: int | None = None, tools: list[dict[str, Any]] | None = None,
                    on_token: TokenCallback | None = None) -> Completion:
         """One model call with progress before, during (tokens/s) and after. `on_token` also gets each
         fragment (the HTTP API streams the final step to its client through it)."""
-        pool = self.engine.pool
+        pool = self.pool
         model = pool.model_for(role)
         label = f"{ROLE_WORDS.get(role, role)} {what or step}".strip()
         await self.say(f"{label} ({model})", step=step, role=role, model=model)
@@ -159,3 +212,12 @@ class PatternJob:
         self.steps.append(StepRecord(step, role, result.model or model, time.perf_counter() - t0,
                                      result.usage.prompt_tokens, result.usage.completion_tokens, note=note))
         return result
+
+
+def rounds_note(rnd: int) -> str:
+    return f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else ""
+
+
+async def say_revising(job: PatternJob, source: str, rnd: int, rounds: int, reasons: str, role: str) -> None:
+    """The one progress line for "a check failed, revising" (validator or evidence)."""
+    await job.say(f"{source}: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=role)

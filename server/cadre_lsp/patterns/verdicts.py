@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 import re
 
-from ..edits import unified_diff
 from . import prompts
 from .job import Candidate, PatternJob, Verdict
-from .produce import parse_json_object
+from .review import parse_json_object
 
 _VERDICT_LINE = re.compile(r"^\W*(?:verdict\W*)?(PASS(?:ED)?|FAIL(?:ED|S)?)\b\W*(.*)$", re.I | re.M)
 
@@ -40,26 +39,26 @@ def parse_verdict(text: str) -> tuple[bool | None, list[str]]:
 
 
 async def validate(job: PatternJob, cand: Candidate, role: str = "validator", *,
-                   step: str = "validate") -> Verdict:
-    """Deterministic checks first (they cannot be argued with), then the validator model."""
-    from .checks import run_checks
-
-    await run_checks(job, cand)
+                   step: str = "validate", ask_model: bool = True) -> Verdict:
+    """Deterministic checks first (they cannot be argued with), then the candidate run on its evidence
+    (a failing input with its actual and expected value cannot be argued with either); the validator
+    model is asked only when there is no executable evidence."""
+    await job.check(cand)
     if cand.error:
         return Verdict(False, [cand.error], "checks")
     if cand.checks:
         return Verdict(False, list(cand.checks), "checks")
-    if cand.edit is not None:
-        diff = unified_diff(cand.edit, job.request.path.rsplit("/", 1)[-1])
-        content = job.fill(prompts.VALIDATE, diff=diff)
-    else:
-        content = job.fill(prompts.VALIDATE_TEXT, answer=cand.text)
-    return await ask_validator(job, content, role, step=step)
+    verdict = await job.verify(cand)
+    if verdict is not None:
+        return verdict
+    if not ask_model:
+        return Verdict(True, ["no executable evidence; nothing was run"], "none")
+    return await ask_validator(job, job.validation_prompt(cand), role, step=step)
 
 
 async def ask_validator(job: PatternJob, content: str, role: str = "validator", *,
                         step: str = "validate") -> Verdict:
-    """The validator model's verdict on `content` (a filled VALIDATE prompt; the chat API has its own)."""
+    """The validator model's verdict on `content` (a filled VALIDATE prompt)."""
     messages = job.base_messages() + [{"role": "user", "content": content}]
     c = await job.call(role, messages, step=step, what="checking", schema=prompts.VERDICT_SCHEMA,
                        temperature=0.0, max_tokens=200)
@@ -81,16 +80,9 @@ def parse_choice(text: str, letters: list[str]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _body(job: PatternJob, cand: Candidate) -> tuple[str, str]:
-    if cand.edit is not None:
-        return "diff", unified_diff(cand.edit, job.request.path.rsplit("/", 1)[-1])
-    return "markdown", cand.text
-
-
 async def judge(job: PatternJob, cands: list[Candidate], role: str = "judge", *,
-                rng: random.Random | None = None, template: str = prompts.JUDGE) -> tuple[int, str]:
-    """Index of the best candidate. Order is shuffled before the judge sees it (position bias).
-    `template` (with a {candidates} field) lets the chat API judge answers instead of code."""
+                rng: random.Random | None = None) -> tuple[int, str]:
+    """Index of the best candidate. Order is shuffled before the judge sees it (position bias)."""
     if len(cands) == 1:
         return 0, "only one usable candidate"
     rng = rng or random.Random()
@@ -99,10 +91,10 @@ async def judge(job: PatternJob, cands: list[Candidate], role: str = "judge", *,
     letters = [chr(ord("A") + i) for i in range(len(order))]
     blocks = []
     for letter, idx in zip(letters, order):
-        lang, body = _body(job, cands[idx])
+        lang, body = job.judge_body(cands[idx])
         blocks.append(prompts.CANDIDATE.format(letter=letter, lang=lang, body=body))
     messages = job.base_messages() + [{"role": "user", "content": job.fill(
-        template, candidates="\n".join(blocks))}]
+        job.judge_template, candidates="\n".join(blocks))}]
     c = await job.call(role, messages, step="judge", what=f"comparing {len(cands)} candidates",
                        schema=prompts.judge_schema(letters), temperature=0.0, max_tokens=120)
     choice, reason = parse_choice(c.text, letters)

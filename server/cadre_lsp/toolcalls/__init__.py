@@ -6,7 +6,6 @@ Nothing here touches files; `cadre_lsp.edits` turns valid calls into FileEdits a
 
 from .constrained import edit_calls_schema, report_schema, response_format
 from .fences import Fence, canonical_language, fenced_blocks, strip_chatter
-from .findings import findings_from_report
 from .messages import extraction_messages, number_lines, retry_messages, rewrite_messages
 from .normalize import canonical_tool, normalize_call
 from .parse import extract_calls, parse_tool_calls
@@ -43,7 +42,6 @@ __all__ = [
     "extract_code_block",
     "extraction_messages",
     "fenced_blocks",
-    "findings_from_report",
     "fit_rewrite",
     "normalize_call",
     "number_lines",

@@ -1,9 +1,8 @@
 """The tools a model may call, as JSON schemas and as OpenAI-style function specs.
 
 Argument names follow Claude Code's tools (seed 004) with `path` in place of `file_path`; the parser
-accepts `file_path` and other common spellings (normalize.py). Line numbers in `Report` are 1-based
-and count lines of the code *as the model was shown it* (view line 1 = first line shown); the caller
-maps them to document lines with `findings.findings_from_report(call, first_line)`.
+accepts `file_path` and other common spellings (normalize.py). Line numbers in `Report` are the 1-based
+file line numbers the review prompt shows in its gutter; patterns/review.py reads them into findings.
 
 `Bash` is described so a model that insists on one can be told why it was refused: the server never
 runs shell commands proposed by a model. It is not offered by default (`EDIT_TOOLS`).

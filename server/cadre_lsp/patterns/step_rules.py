@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import string
 
-from ..config.schema import ROLES, Config, PatternStep
+from ..config.schema import ROLES, Config, PatternStep, parse_role_spec
 from . import prompts
-
-BUILTIN_PATTERNS = ("primary", "tools", "hybrid", "validated", "compete", "auto")
+from .registry import BUILTIN_PATTERNS
 
 TEMPLATES = {
     "explain": prompts.EXPLAIN,
@@ -24,7 +23,10 @@ PLACEHOLDERS = {"language", "fence", "kind", "name", "code", "original", "contex
 def step_problem(i: int, step: PatternStep, seen_candidate: bool) -> str | None:
     """Why step i is invalid, or None. `seen_candidate`: an earlier step can produce a candidate."""
     label = f"step {i + 1} ({step.kind})"
-    role = step.role.partition("@")[0]
+    try:
+        role = parse_role_spec(step.role)[0]
+    except ValueError as exc:
+        return f"{label}: {exc}"
     if role not in ROLES:
         return f"{label}: unknown role {step.role!r} (expected one of {', '.join(ROLES)})"
     if step.prompt is not None and step.prompt not in TEMPLATES:
@@ -37,10 +39,10 @@ def step_problem(i: int, step: PatternStep, seen_candidate: bool) -> str | None:
         bad = sorted(n for n in names if n not in PLACEHOLDERS)
         if bad:
             return f"{label}: unknown placeholder {{{bad[0]}}} (known: {', '.join(sorted(PLACEHOLDERS))})"
-    if step.kind in ("validate", "revise", "judge") and not seen_candidate:
+    if step.kind in ("validate", "verify", "revise", "judge") and not seen_candidate:
         return f"{label}: needs an earlier generate or extract_tools step"
-    if step.until is not None and step.kind != "validate":
-        return f"{label}: `until` only applies to validate steps"
+    if step.until is not None and step.kind not in ("validate", "verify"):
+        return f"{label}: `until` only applies to validate and verify steps"
     if step.max_rounds < 0:
         return f"{label}: max_rounds must be >= 0"
     return None

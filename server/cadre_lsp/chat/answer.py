@@ -1,23 +1,26 @@
-"""A pattern run over a conversation: the editor path's PatternJob (progress, step records, one
-`call` helper) with chat prompts, plus the one answer primitive every chat pattern builds on."""
+"""ChatJob: the pattern protocol (patterns/job.py) over a conversation, for the HTTP API. The patterns
+themselves are the editor's (patterns/builtin.py, patterns/custom.py); what is chat's own is here:
+the one `answer` primitive (the client's tools, temperature, max_tokens, a retry for rejected calls),
+chat prompts, and streaming the final answer exactly once."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core import ProgressCallback, Request, Route, Span
+from ..core import ProgressCallback, Route
 from ..models.base import Completion, Message, ModelError, UnsupportedFeature, emit
-from ..patterns.job import PatternJob, Target
+from ..patterns.job import Candidate, PatternJob, Plan
 from . import prompts
 from .messages import last_user_text
 from .tools import must_call, name_of, offered, read_calls, rejected_feedback, render, without_calls
-from .types import ChatCandidate, ChatRequest
+from .types import ChatCandidate, ChatError, ChatRequest
 
 if TYPE_CHECKING:
-    from ..pipeline import Engine
+    from ..config.schema import Config
+    from ..models.roles import ModelPool
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +50,19 @@ class Streamer:
                         f"the complete answer follows]\n\n{text}")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ChatJob(PatternJob):
-    chat: ChatRequest = field(default_factory=lambda: ChatRequest([]))
+    chat: ChatRequest
+    last_user: str
     streamer: Streamer = field(default_factory=Streamer)
-    notes: list[str] = field(default_factory=list)
+
+    judge_template: ClassVar[str] = prompts.JUDGE
 
     @classmethod
-    def create(cls, engine: Engine, chat: ChatRequest, route: Route, progress: ProgressCallback,
+    def create(cls, config: Config, pool: ModelPool, chat: ChatRequest, route: Route, progress: ProgressCallback,
                on_text: TextCallback | None) -> ChatJob:
-        last = last_user_text(chat.messages)
-        request = Request(action="explain", path="chat", text=last, span=Span(0, 0, 0, 0), pattern=route.pattern)
-        target = Target(start=0, end=len(last), text=last, kind="request", name="", context="")
-        return cls(engine=engine, request=request, route=route, progress=progress, target=target, chat=chat,
-                   streamer=Streamer(on_text))
-
-    @property
-    def last_user(self) -> str:
-        return self.target.text
+        return cls(config=config, pool=pool, route=route, progress=progress, chat=chat,
+                   last_user=last_user_text(chat.messages), streamer=Streamer(on_text))
 
     def fill(self, template: str, **extra: Any) -> str:
         """Chat prompts, and custom patterns' inline templates: code/original/instruction are the request."""
@@ -77,6 +75,59 @@ class ChatJob(PatternJob):
 
     def base_messages(self) -> list[Message]:
         return [{"role": "system", "content": prompts.SYSTEM}]
+
+    # -- the protocol -----------------------------------------------------------------------------------
+
+    async def produce(self, role: str, *, temperature: float | None = None, step: str = "draft",
+                      plan: str | None = None, template: str | None = None, final: bool = False) -> Candidate:
+        msgs = self.chat.messages
+        if template is not None:
+            msgs = with_last_user(msgs, self.fill(template, plan=plan or ""))
+        elif plan:
+            msgs = with_last_user(msgs, prompts.FOLLOW_PLAN.format(request=self.last_user, plan=plan))
+        return await answer(self, role, msgs, temperature=temperature, final=final, step=step)
+
+    async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
+                     temperature: float | None = None) -> Candidate:
+        """The conversation continued with the rejected answer and the reasons."""
+        msgs = [*cand.messages, {"role": "assistant", "content": cand.raw},
+                {"role": "user", "content": prompts.REVISE.format(feedback=feedback)}]
+        return await answer(self, role, msgs, temperature=temperature, step=step)
+
+    async def extract(self, role: str, source: str | None, *, step: str, final: bool = False) -> Candidate:
+        msgs = self.chat.messages
+        if source:
+            msgs = with_last_user(msgs, prompts.FOLLOW_PLAN.format(request=self.last_user, plan=source))
+        return await answer(self, role, msgs, final=final, step=step)
+
+    def editor_role(self) -> str:
+        return "tools" if offered(self.chat) else "coding"
+
+    def validation_prompt(self, cand: Candidate) -> str:
+        return self.fill(prompts.VALIDATE, answer=_for_judging(cand))
+
+    def judge_body(self, cand: Candidate) -> tuple[str, str]:
+        return "markdown", _for_judging(cand)
+
+    async def plan(self, role: str, *, step: str = "plan", template: str | None = None) -> Plan:
+        msgs = [*self.chat.messages, {"role": "user", "content": template or prompts.PLAN}]
+        c = await self.call(role, msgs, step=step, what="planning", max_tokens=256)
+        return Plan(c.text.strip(), c.model)
+
+    def check_steps(self, name: str) -> None:
+        """Code-only templates need a document, extract_tools needs the client's tools: refused up front."""
+        for i, step in enumerate(self.config.patterns[name].steps):
+            if step.prompt is not None and step.prompt != "plan" and "{" not in step.prompt \
+                    and " " not in step.prompt:
+                raise ChatError(f"pattern {name!r} step {i + 1} ({step.kind}): prompt template {step.prompt!r} "
+                                "works on code in a document, not on chat messages", "unsupported", param="model")
+            if step.kind == "extract_tools" and not offered(self.chat):
+                raise ChatError(f"pattern {name!r} step {i + 1} (extract_tools) needs `tools` in the request",
+                                "unsupported", param="tools")
+
+
+def _for_judging(cand: Candidate) -> str:
+    return cand.for_judging() if isinstance(cand, ChatCandidate) else cand.text
 
 
 async def answer(job: ChatJob, role: str, messages: list[Message], *, temperature: float | None = None,
@@ -122,35 +173,6 @@ async def _call(job: ChatJob, role: str, messages: list[Message], tools: list[di
             raise
     messages = with_system(messages, render(tools))
     return await job.call(role, messages, **kw), messages
-
-
-async def revise(job: ChatJob, cand: ChatCandidate, role: str, reasons: str, step: str) -> ChatCandidate:
-    """The conversation continued with the rejected answer and the validator's reasons."""
-    msgs = [*cand.messages, {"role": "assistant", "content": cand.raw},
-            {"role": "user", "content": prompts.REVISE.format(feedback=reasons)}]
-    return await answer(job, role, msgs, step=step)
-
-
-async def validate_loop(job: ChatJob, cand: ChatCandidate, rounds: int, *, validator: str = "validator",
-                        reviser: str | None = None, step: str = "validate") -> ChatCandidate:
-    """Validator verdict, then revise with its reasons, up to `rounds` times; the last answer is kept
-    (with a note) when the validator never passes it, since a chat answer has no safer fallback."""
-    from ..patterns.verdicts import ask_validator
-
-    reviser = reviser or cand.role
-    for rnd in range(rounds + 1):
-        verdict = await ask_validator(job, job.fill(prompts.VALIDATE, answer=cand.for_judging()), validator,
-                                      step=step)
-        reasons = "; ".join(verdict.reasons)[:300]
-        if verdict.passed:
-            job.notes.append("validator PASS" + (f" after {rnd} revision{'s' if rnd != 1 else ''}" if rnd else ""))
-            return cand
-        if rnd == rounds:
-            job.notes.append(f"validator still FAIL after {rounds} revisions: {reasons}")
-            return cand
-        await job.say(f"validator: FAIL — revising {rnd + 1}/{rounds}: {reasons}", step="revise", role=reviser)
-        cand = await revise(job, cand, reviser, reasons, f"revise {rnd + 1}")
-    return cand
 
 
 def with_system(messages: list[Message], text: str) -> list[Message]:

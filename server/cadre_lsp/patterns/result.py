@@ -1,4 +1,4 @@
-"""Run a routed request through its pattern and shape the Result (see patterns/__init__.py)."""
+"""Run a routed code request through its pattern and shape the Result (see patterns/__init__.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING
 
 from ..core import CadreError, ProgressCallback, Request, Result, Route
 from ..models.base import ModelError
-from .builtin import Outcome
-from .job import PatternJob
-from .produce import build_target
+from .code import CodeJob
+from .job import Outcome
 from .registry import lookup
+from .target import build_target
 
 if TYPE_CHECKING:
-    from ..pipeline import Engine
+    from ..config.schema import Config
+    from ..models.roles import ModelPool
 
 
-async def run_pattern(engine: Engine, request: Request, route: Route, progress: ProgressCallback) -> Result:
-    fn = lookup(route.pattern, engine.config)
+async def run_pattern(config: Config, pool: ModelPool, request: Request, route: Route,
+                      progress: ProgressCallback) -> Result:
+    fn = lookup(route.pattern, config)
     if fn is None:
         return Result(action=request.action, route=route, error=f"unknown pattern {route.pattern!r}")
-    job = PatternJob(engine=engine, request=request, route=route, progress=progress,
-                     target=build_target(engine, request))
+    job = CodeJob(config=config, pool=pool, request=request, route=route, progress=progress,
+                  target=build_target(request, config.generation.context_tokens))
     try:
         outcome = await fn(job)
     except (ModelError, CadreError) as exc:
@@ -30,13 +32,15 @@ async def run_pattern(engine: Engine, request: Request, route: Route, progress: 
     return to_result(job, outcome)
 
 
-def to_result(job: PatternJob, outcome: Outcome) -> Result:
+def to_result(job: CodeJob, outcome: Outcome) -> Result:
     req, route = job.request, job.route
     cand = outcome.candidate
     elapsed = time.perf_counter() - job.started
     calls = len(job.steps)
     tail = f"{elapsed:.1f}s, {calls} model call{'s' if calls != 1 else ''}"
     res = Result(action=req.action, route=route, steps=job.steps, partial=outcome.partial)
+    if cand is not None and cand.verification is not None:
+        res.verification = cand.verification.as_dict()
     # The user should know an endpoint failed even when a fallback saved the job.
     fallbacks = "; ".join(dict.fromkeys(s.note for s in job.steps if s.note.startswith("fell back from")))
     if cand is None or cand.error or cand.checks:
@@ -46,7 +50,7 @@ def to_result(job: PatternJob, outcome: Outcome) -> Result:
         res.summary = f"{req.action} via {route.pattern}: {res.error} ({by}{fallbacks + ', ' if fallbacks else ''}{tail})"
         res.text = cand.raw if cand else ""
         return res
-    note = f"; {outcome.note}" if outcome.note else ""
+    note = "".join(f"; {n}" for n in job.notes if n)
     if fallbacks:
         note += f"; {fallbacks}"
     if cand.refused:

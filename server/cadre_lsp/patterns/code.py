@@ -1,0 +1,142 @@
+"""CodeJob: the pattern protocol (job.py) for the editor and the CLI, where a candidate is an edit of
+the target block, an explanation of it, or review findings on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core import Request
+from ..edits import unified_diff
+from ..models.base import Message
+from . import prompts
+from .checks import run_checks
+from .formats import edit_format, rewrite, tool_calls
+from .job import Candidate, PatternJob, Plan, Verdict
+from .review import review
+from .target import Target
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceRun
+
+
+@dataclass(kw_only=True)
+class CodeJob(PatternJob):
+    request: Request
+    target: Target
+    evidence_run: EvidenceRun | None = field(default=None, repr=False)
+    """The job's evidence and the original code's results on it, gathered on first use (evidence.py)."""
+
+    judge_template: ClassVar[str] = prompts.JUDGE
+
+    @property
+    def fence(self) -> str:
+        return self.request.language or ""
+
+    @property
+    def makes_edits(self) -> bool:
+        return self.request.action in ("implement", "fix")
+
+    def fill(self, template: str, **extra: Any) -> str:
+        """Fill a prompt template with the request's standard fields (unused ones are ignored)."""
+        req = self.request
+        fields: dict[str, Any] = {
+            "language": req.language or "the given",
+            "fence": self.fence,
+            "kind": self.target.kind,
+            "name": self.target.name,
+            "code": self.target.text.rstrip("\n"),
+            "original": self.target.text.rstrip("\n"),
+            "context": self.target.context,
+            "path": req.path.rsplit("/", 1)[-1],
+            "task": prompts.TASKS.get(req.action, req.action),
+            "instruction": f"\nThe user says: {req.instruction}" if req.instruction else "",
+        }
+        fields.update(extra)
+        return template.format(**fields)
+
+    def base_messages(self) -> list[Message]:
+        msgs: list[Message] = [{"role": "system", "content": self.fill(prompts.SYSTEM)}]
+        if self.target.context.strip():
+            msgs.append({"role": "user", "content": self.fill(prompts.CONTEXT)})
+            msgs.append({"role": "assistant", "content": "OK."})
+        return msgs
+
+    # -- the protocol -----------------------------------------------------------------------------------
+
+    async def produce(self, role: str, *, temperature: float | None = None, step: str = "draft",
+                      plan: str | None = None, template: str | None = None, final: bool = False) -> Candidate:
+        action = self.request.action
+        if action == "explain":
+            return await explain(self, role, temperature=temperature, step=step,
+                                 template=template or prompts.EXPLAIN, extra={"plan": plan or ""})
+        if action == "review":
+            return await review(self, role, temperature=temperature)
+        if edit_format(self, role) == "tool_calls":
+            return await tool_calls.draft(self, role, temperature=temperature, plan=plan, step=step)
+        return await rewrite.draft(self, role, temperature=temperature, plan=plan, step=step, template=template)
+
+    async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
+                     temperature: float | None = None) -> Candidate:
+        action = self.request.action
+        if action == "explain":
+            extra = {"instruction": f"\nA reviewer found problems in an earlier answer: {feedback}"}
+            return await explain(self, role, temperature=temperature, step=step, extra=extra)
+        if action == "review" or not cand.messages:
+            return await self.produce(role, temperature=temperature, step=step)
+        return await rewrite.revise(self, cand, role, feedback, step=step, temperature=temperature)
+
+    async def extract(self, role: str, source: str | None, *, step: str, final: bool = False) -> Candidate:
+        if not self.makes_edits:
+            return await self.produce(role, step=step)
+        return await tool_calls.draft(self, role, source_text=source, step=step)
+
+    async def check(self, cand: Candidate) -> Candidate:
+        return await run_checks(self, cand)
+
+    async def verify(self, cand: Candidate) -> Verdict | None:
+        from .evidence import verify_candidate
+
+        return await verify_candidate(self, cand)
+
+    def plans(self) -> bool:
+        return self.makes_edits
+
+    def editor_role(self) -> str:
+        return "tools" if edit_format(self, "tools") == "tool_calls" else self.route.role
+
+    def is_plan(self, cand: Candidate) -> bool:
+        # prose without code where code was asked for: a plan for the next step
+        return self.makes_edits and "```" not in cand.raw and not cand.usable
+
+    def validation_prompt(self, cand: Candidate) -> str:
+        if cand.edit is not None:
+            return self.fill(prompts.VALIDATE, diff=unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1]))
+        return self.fill(prompts.VALIDATE_TEXT, answer=cand.text)
+
+    def judge_body(self, cand: Candidate) -> tuple[str, str]:
+        if cand.edit is not None:
+            return "diff", unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1])
+        return "markdown", cand.text
+
+    async def plan(self, role: str, *, step: str = "plan", template: str | None = None) -> Plan:
+        cand = await explain(self, role, template=template or prompts.PLAN, step=step, max_tokens=256)
+        if cand.error:
+            from ..models.base import ModelError
+
+            raise ModelError(f"architect: {cand.error}")
+        return Plan(cand.text, cand.model)
+
+
+async def explain(job: CodeJob, role: str, *, temperature: float | None = None, template: str = prompts.EXPLAIN,
+                  max_tokens: int | None = None, step: str = "explain", extra: dict[str, Any] | None = None
+                  ) -> Candidate:
+    """Prose about the target (an explanation, a plan, a hover line)."""
+    messages = job.base_messages() + [{"role": "user", "content": job.fill(template, **(extra or {}))}]
+    c = await job.call(role, messages, step=step, what="explaining", temperature=temperature,
+                       max_tokens=max_tokens)
+    text = c.text.strip()
+    cand = Candidate(role=role, model=c.model, raw=c.text, text=text, messages=messages)
+    if not text:
+        cand.error = "the model returned an empty answer"
+    return cand
