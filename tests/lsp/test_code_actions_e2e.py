@@ -15,8 +15,11 @@ def uri_of(ws) -> str:
     return (ws.root / "shop.py").as_uri()
 
 
+CADRE_FOUR = ["cadre: Explain", "cadre: Implement", "cadre: Fix", "cadre: Review"]
+
+
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_listing_offers_the_four_actions_and_pattern_variants(ws, profile):
+async def test_listing_offers_one_entry_per_action_and_the_variants_on_request(ws, profile):
     cfg = ws.configure()
     uri = uri_of(ws)
     async with session(ws, profile, config=cfg) as s:
@@ -25,25 +28,72 @@ async def test_listing_offers_the_four_actions_and_pattern_variants(ws, profile)
         rng = s.line_range(uri, 7, 7)
         actions = await s.code_actions(uri, rng)
         by_title = {a.title: a for a in actions}
-        assert [a.title for a in actions[:4]] == ["cadre: Explain", "cadre: Implement", "cadre: Fix", "cadre: Review"]
-        assert {by_title[t].kind for t in by_title} >= {"quickfix.cadre", "refactor.rewrite.cadre",
-                                                         "refactor.cadre.explain", "refactor.cadre.review"}
-        for pattern in ("validated", "compete", "hybrid"):
-            fix = by_title[f"cadre: Fix with {pattern}"]
-            assert fix.command.arguments[0]["pattern"] == pattern
+        # The light bulb: the four actions on their configured patterns, nothing else (no finding here).
+        assert [a.title for a in actions] == CADRE_FOUR
+        assert [a.kind for a in actions] == ["refactor.cadre.explain", "refactor.rewrite.cadre", "quickfix.cadre",
+                                             "refactor.cadre.review"]
         (args,) = by_title["cadre: Fix"].command.arguments
         assert args == {"uri": uri, "range": {"start": {"line": 7, "character": 0},
                                               "end": {"line": 7, "character": rng.end.character}}, "version": 2}
         assert by_title["cadre: Fix"].command.command == "cadre.fix"
+        # The variants, when asked for by kind.
+        variants = {a.title: a for a in await s.code_actions(uri, rng, only=["source.cadre"])}
+        for pattern in ("validated", "compete", "hybrid"):
+            fix = variants[f"cadre: Fix with {pattern}"]
+            assert fix.kind == "source.cadre.fix" and fix.command.arguments[0]["pattern"] == pattern
+        assert "cadre: Fix with primary" not in variants and not set(CADRE_FOUR) & set(variants)
         assert (await s.status())["stats"]["s"]["calls"] == 0  # listing never called a model
         quick = await s.code_actions(uri, rng, only=["quickfix"])
-        assert quick and all(a.kind.startswith("quickfix") for a in quick)
+        assert [a.title for a in quick] == ["cadre: Fix"]
         refactor = {a.title for a in await s.code_actions(uri, rng, only=["refactor"])}
         assert "cadre: Implement" in refactor and "cadre: Explain" in refactor and "cadre: Fix" not in refactor
-        # The listed command runs as is.
+        # The listed commands run as they are.
+        reply = await s.command("cadre.fix", *variants["cadre: Fix with validated"].command.arguments)
+        assert reply["jobId"]
+        await s.wait_result(reply["jobId"])
         reply = await s.command("cadre.fix", *by_title["cadre: Fix"].command.arguments)
         await s.wait_result(reply["jobId"])
         assert TOTAL_FIXED.replace("total = 0", "total = 0 ") in s.text(uri)
+
+
+async def test_show_patterns_setting_lists_the_variants_in_the_everyday_menu(ws):
+    """For clients without a picker (Helix): `code_actions.show_patterns` in the editor's settings."""
+    cfg = ws.configure()
+    uri = uri_of(ws)
+    async with session(ws, "helix", config=cfg, init_options={"code_actions": {"show_patterns": True}}) as s:
+        s.open(uri, SHOP)
+        actions = await s.code_actions(uri, s.line_range(uri, 7, 7))
+        titles = [a.title for a in actions]
+        assert titles[:4] == CADRE_FOUR
+        fix = next(a for a in actions if a.title == "cadre: Fix with validated")
+        assert fix.kind == "quickfix.cadre" and fix.command.arguments[0]["pattern"] == "validated"
+        assert len(titles) > 10
+
+
+async def test_a_client_with_a_picker_gets_one_with_pattern_entry(ws, monkeypatch):
+    """The bundled VS Code extension and Neovim plugin declare experimental.cadre.patternPicker."""
+    from lsp import harness
+
+    plain = harness.capabilities
+
+    def with_picker(profile: str) -> types.ClientCapabilities:
+        caps = plain(profile)
+        caps.experimental = {"cadre": {"patternPicker": True, "resultPanel": True}}
+        return caps
+
+    monkeypatch.setattr(harness, "capabilities", with_picker)
+    cfg = ws.configure(extra='[action_patterns]\nfix = "validated"\n')
+    uri = uri_of(ws)
+    async with session(ws, "visual_studio_code", config=cfg) as s:
+        s.open(uri, SHOP)
+        actions = await s.code_actions(uri, s.line_range(uri, 7, 7))
+        assert [a.title for a in actions] == ["cadre: Explain", "cadre: Implement", "cadre: Fix (validated)",
+                                              "cadre: Review", "cadre: With pattern…"]
+        picker = actions[-1]
+        assert picker.kind == "refactor.cadre.pattern" and picker.command.command == "cadre.runWithPattern"
+        (arg,) = picker.command.arguments
+        assert {"validated", "compete", "hybrid", "primary"} <= set(arg["patterns"])
+        assert arg["defaults"]["fix"] == "validated" and arg["uri"] == uri
 
 
 async def test_code_action_resolve_fills_in_the_command(ws):

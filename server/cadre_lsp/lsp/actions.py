@@ -5,6 +5,14 @@ running. Kinds are chosen so each client shows the actions in its everyday menu:
 Implement a `refactor.rewrite`, Explain and Review are `refactor.*` sub-kinds (VS Code's Ctrl+. menu
 hides `source.*` kinds; Neovim's `vim.lsp.buf.code_action()` and Helix's Space-a show every kind).
 `context.only` is honoured by LSP's prefix rule.
+
+The light bulb stays small beside the user's other servers: one entry per action, on the action's
+configured pattern, plus a review finding's quick fix; at most five cadre entries. The other patterns are
+one entry away: a client that can pick (experimental capability `cadre.patternPicker`: the bundled VS Code
+extension and Neovim plugin) gets "cadre: With pattern…", whose client-side command asks for the action and
+the pattern. Every "<Action> with <pattern>" variant is listed when `only` asks for `source.cadre`
+(kind `source.cadre.<action>`) or when the editor setting `code_actions.show_patterns` is true (then with
+the action's own kind, for clients without a picker such as Helix).
 """
 
 from __future__ import annotations
@@ -27,7 +35,13 @@ KINDS: dict[Action, str] = {
     "fix": "quickfix.cadre",
     "review": "refactor.cadre.review",
 }
-ADVERTISED_KINDS = ["quickfix", "refactor", "refactor.rewrite", *KINDS.values()]
+PICKER = "cadre.runWithPattern"
+"""The client-side command behind "cadre: With pattern…" (never sent to the server)."""
+PICKER_KIND = "refactor.cadre.pattern"
+VARIANT_KIND = "source.cadre"
+ADVERTISED_KINDS = ["quickfix", "refactor", "refactor.rewrite", *KINDS.values(), PICKER_KIND, "source",
+                    VARIANT_KIND, *(f"{VARIANT_KIND}.{a}" for a in ACTIONS)]
+MAX_LIGHT_BULB = 5
 TITLES: dict[Action, str] = {"explain": "Explain", "implement": "Implement", "fix": "Fix", "review": "Review"}
 
 
@@ -102,37 +116,63 @@ class ActionSpec:
     args: CommandArgs
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
     preferred: bool = False
+    kind_: str | None = None
+    """Another kind than the action's own (variants under `source.cadre.<action>`, the picker)."""
+    picker: dict[str, Any] | None = None
+    """Set on "cadre: With pattern…": the choices its client-side command offers."""
 
     @property
     def kind(self) -> str:
-        return KINDS[self.action]
+        return self.kind_ or KINDS[self.action]
 
     def command(self) -> types.Command:
+        if self.picker is not None:
+            return types.Command(title=self.title, command=PICKER, arguments=[{**self.args.to_json(), **self.picker}])
         return types.Command(title=self.title, command=COMMANDS[self.action], arguments=[self.args.to_json()])
 
     def to_lsp(self, *, resolved: bool = True) -> types.CodeAction:
+        if self.picker is not None:  # a client-side command: nothing to resolve
+            return types.CodeAction(title=self.title, kind=self.kind, command=self.command())
         data = {"action": self.action, "args": self.args.to_json()}
         return types.CodeAction(title=self.title, kind=self.kind, command=self.command() if resolved else None,
                                 diagnostics=self.diagnostics or None, is_preferred=self.preferred or None,
                                 data=data)
 
 
+def asks_for_variants(only: Sequence[str] | None) -> bool:
+    """`only` names `source.cadre` (or one of its sub-kinds): the client asked for the pattern variants."""
+    return bool(only) and any(o == VARIANT_KIND or o.startswith(VARIANT_KIND + ".") for o in only)  # type: ignore[union-attr]
+
+
 def list_actions(uri: str, rng: types.Range, version: int | None, *, patterns: Iterable[str],
-                 default_patterns: dict[str, str], only: Sequence[str] | None) -> list[ActionSpec]:
-    """The four actions, then "<Action> with <pattern>" for each pattern other than the action's default."""
+                 default_patterns: dict[str, str], only: Sequence[str] | None, show_patterns: bool = False,
+                 picker: bool = False, others: int = 0) -> list[ActionSpec]:
+    """One entry per action on its configured pattern, then (see the module docstring) the picker entry or
+    the "<Action> with <pattern>" variants. `others` is how many cadre entries (a finding's quick fix) are
+    listed besides these: the picker only joins while the light bulb stays within MAX_LIGHT_BULB."""
     patterns = list(patterns)
     out: list[ActionSpec] = []
     for action in ACTIONS:
         if kind_allowed(KINDS[action], only):
-            out.append(ActionSpec(f"cadre: {TITLES[action]}", action, CommandArgs(uri, rng, version)))
-    for action in ACTIONS:
-        if not kind_allowed(KINDS[action], only):
-            continue
-        default = default_patterns.get(action, "primary")
-        for p in patterns:
-            if p != default:
-                out.append(ActionSpec(f"cadre: {TITLES[action]} with {p}", action,
-                                      CommandArgs(uri, rng, version, pattern=p)))
+            default = default_patterns.get(action, "primary")
+            title = f"cadre: {TITLES[action]}" + (f" ({default})" if default != "primary" else "")
+            out.append(ActionSpec(title, action, CommandArgs(uri, rng, version)))
+    variants = asks_for_variants(only)
+    if variants or show_patterns:
+        for action in ACTIONS:
+            kind = f"{VARIANT_KIND}.{action}" if variants else KINDS[action]
+            if not kind_allowed(kind, only):
+                continue
+            default = default_patterns.get(action, "primary")
+            for p in patterns:
+                if p != default:
+                    out.append(ActionSpec(f"cadre: {TITLES[action]} with {p}", action,
+                                          CommandArgs(uri, rng, version, pattern=p), kind_=kind))
+    elif picker and kind_allowed(PICKER_KIND, only) and len(out) + others < MAX_LIGHT_BULB and patterns:
+        choices = {"actions": list(ACTIONS), "patterns": patterns,
+                   "defaults": {a: default_patterns.get(a, "primary") for a in ACTIONS}}
+        out.append(ActionSpec("cadre: With pattern…", "fix", CommandArgs(uri, rng, version), kind_=PICKER_KIND,
+                              picker=choices))
     return out
 
 

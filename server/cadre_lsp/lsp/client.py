@@ -39,6 +39,9 @@ class ClientCaps:
     result_panel: bool = False
     """The bundled VS Code/Neovim plugins render `cadre/result` themselves (experimental.cadre.resultPanel):
     then explain does not also open a document, which would show the answer twice."""
+    pattern_picker: bool = False
+    """The client runs `cadre.runWithPattern` itself, asking for the action and pattern
+    (experimental.cadre.patternPicker): the light bulb then offers one "cadre: With pattern…" entry."""
 
     @classmethod
     def read(cls, caps: types.ClientCapabilities, client_info: types.ClientInfo | None,
@@ -63,6 +66,7 @@ class ClientCaps:
             diagnostic_data=bool(cap("text_document.publish_diagnostics.data_support", False)),
             watch_files=bool(cap("workspace.did_change_watched_files.dynamic_registration", False)),
             result_panel=_experimental_flag(caps, "resultPanel"),
+            pattern_picker=_experimental_flag(caps, "patternPicker"),
         )
 
 

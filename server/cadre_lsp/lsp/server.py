@@ -326,7 +326,9 @@ def build_server(config_path: str | None = None) -> CadreServer:
         specs = _finding_fixes(ls, uri, params) if doc is not None else []
         specs = [s for s in specs if kind_allowed(s.kind, only)]
         specs += list_actions(uri, params.range, version, patterns=_patterns(ls),
-                              default_patterns=ls.engine.config.action_patterns, only=only)
+                              default_patterns=ls.engine.config.action_patterns, only=only,
+                              show_patterns=ls.settings.show_patterns(), picker=ls.caps.pattern_picker,
+                              others=len(specs))
         if not ls.caps.code_action_literals:  # pre-3.8 clients take bare Commands only
             return [s.command() for s in specs]
         return [s.to_lsp() for s in specs]

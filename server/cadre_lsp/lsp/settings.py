@@ -6,6 +6,8 @@ Editors send settings in different shapes, all accepted here:
 - `workspace/configuration` section "cadre" (pulled only where the client supports it) and
   `workspace/didChangeConfiguration` pushes (`{"cadre": {...}}`, or null meaning "pull again").
 A `configFile` key (also `config_file`, `configPath`) names a config file, like `--config`.
+`code_actions` (also `codeActions`) holds editor-only options, not config: `show_patterns` (`showPatterns`)
+lists every "<Action> with <pattern>" code action (actions.py).
 Layering (low to high): config files < initializationOptions < pulled/pushed settings.
 A bad value raises ConfigError (naming the key); the server keeps its last good configuration.
 """
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 SECTION = "cadre"
 _FILE_KEYS = ("configFile", "config_file", "configPath", "config_path")
 _META_KEYS = ("workspace", "cwd", "workspaceFolder")
+_ACTION_KEYS = ("code_actions", "codeActions")
 
 
 def _as_section(value: Any) -> dict[str, Any] | None:
@@ -82,9 +85,20 @@ class Settings:
             value = merged.pop(key, None)
             if isinstance(value, str) and value:
                 config_file = value
-        for key in _META_KEYS:
+        for key in (*_META_KEYS, *_ACTION_KEYS):
             merged.pop(key, None)
         return merged, config_file
+
+    def show_patterns(self) -> bool:
+        """`code_actions.show_patterns`: list every pattern variant in the code-action menu."""
+        merged = deep_merge(self.init, self.live)
+        for key in _ACTION_KEYS:
+            opts = merged.get(key)
+            if isinstance(opts, Mapping):
+                value = opts.get("show_patterns", opts.get("showPatterns"))
+                if isinstance(value, bool):
+                    return value
+        return False
 
     def load(self) -> Config:
         """Build the configuration from every layer; raises ConfigError naming the bad key."""

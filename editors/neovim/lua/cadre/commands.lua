@@ -3,7 +3,9 @@
 -- :CadreExplain/:CadreImplement/:CadreFix/:CadreReview run the server command directly on the range
 -- (a visual selection, a line range, or the cursor position: the server widens it to the enclosing
 -- definition), with any command argument as the instruction. They skip the code action menu; the menu
--- (vim.lsp.buf.code_action) offers the same actions plus "with <pattern>" variants.
+-- (vim.lsp.buf.code_action) offers the same four actions plus "cadre: With pattern…", whose command
+-- (cadre.runWithPattern, handled here through vim.lsp.commands) asks for the action and the pattern.
+-- Every variant at once: vim.lsp.buf.code_action({ context = { only = { 'source.cadre' } } }).
 
 local lsp = require('cadre.lsp')
 local state = require('cadre.state')
@@ -100,6 +102,41 @@ function M.run(action, opts)
     end
   end, bufnr)
   return true
+end
+
+--- The client-side command behind "cadre: With pattern…": pick the action, then the pattern (the server
+--- sent the choices), then run it on the action's range. Registered in vim.lsp.commands by create().
+function M.pick_pattern(command, ctx)
+  local arg = (command.arguments or {})[1] or {}
+  local defaults = type(arg.defaults) == 'table' and arg.defaults or {}
+  local bufnr = (ctx and ctx.bufnr) or vim.api.nvim_get_current_buf()
+  vim.ui.select(arg.actions or M.actions, { prompt = 'cadre: action' }, function(action)
+    if not action then
+      return
+    end
+    vim.ui.select(arg.patterns or {}, {
+      prompt = 'cadre: ' .. action .. ' with pattern',
+      format_item = function(p)
+        return p == defaults[action] and (p .. ' (default)') or p
+      end,
+    }, function(pattern)
+      if not pattern then
+        return
+      end
+      local function go(instruction)
+        M.run(action, { bufnr = bufnr, range = arg.range, pattern = pattern, instruction = instruction })
+      end
+      if action == 'implement' then
+        vim.ui.input({ prompt = 'cadre: implement what? (empty: from the code and its comments) ' }, function(text)
+          if text ~= nil then
+            go(text)
+          end
+        end)
+      else
+        go(nil)
+      end
+    end)
+  end)
 end
 
 --- Cancel every running cadre job (or one, by id) on every cadre client.
@@ -223,6 +260,7 @@ local function title(action)
 end
 
 function M.create()
+  vim.lsp.commands['cadre.runWithPattern'] = M.pick_pattern
   for _, action in ipairs(M.actions) do
     vim.api.nvim_create_user_command('Cadre' .. title(action), function(info)
       M.run(action, { info = info, instruction = info.args })

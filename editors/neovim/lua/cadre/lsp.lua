@@ -59,6 +59,9 @@ local function capabilities(opts)
   if not opts.show_document then
     caps.window.showDocument = { support = false }
   end
+  -- We run `cadre.runWithPattern` ourselves (commands.pick_pattern, vim.ui.select): the server then lists
+  -- one "cadre: With pattern…" code action instead of every "<Action> with <pattern>" variant.
+  caps.experimental = vim.tbl_deep_extend('force', caps.experimental or {}, { cadre = { patternPicker = true } })
   if opts.capabilities then
     caps = vim.tbl_deep_extend('force', caps, opts.capabilities)
   end

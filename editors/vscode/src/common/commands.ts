@@ -10,6 +10,7 @@ import {
   BUILTIN_PATTERNS,
   jobArgs,
   parseStatus,
+  pickerArgs,
   ServerCommand,
   type Action,
   type CancelResult,
@@ -91,22 +92,51 @@ async function runOnSelection(manager: ServerManager, action: Action, options: S
   }
 }
 
-/** Ask for an action and a pattern, then run it on the selection. */
-async function runWithPattern(manager: ServerManager): Promise<void> {
+/**
+ * Ask for an action and a pattern, then run it: on the selection from the palette, or on the code
+ * action's range from "cadre: With pattern…" (the server sends `pickerArgs`: the range and its choices).
+ */
+async function runWithPattern(manager: ServerManager, arg?: unknown): Promise<void> {
+  const picker = pickerArgs(arg);
+  const actions = picker?.actions ?? ACTIONS;
   const action = await vscode.window.showQuickPick(
-    ACTIONS.map((a) => ({ label: a[0].toUpperCase() + a.slice(1), action: a })),
-    { title: 'cadre: action', placeHolder: 'Run which action on the selection?' },
+    actions.map((a) => ({ label: a[0].toUpperCase() + a.slice(1), action: a })),
+    { title: 'cadre: action', placeHolder: picker ? 'Run which action here?' : 'Run which action on the selection?' },
   );
   if (!action) return;
   const other = '$(edit) Other pattern…';
-  const picked = await vscode.window.showQuickPick([...BUILTIN_PATTERNS, other], {
+  const defaults = picker?.defaults ?? {};
+  const items = [...(picker?.patterns ?? BUILTIN_PATTERNS)].map((p) => ({
+    label: p,
+    description: defaults[action.action] === p ? 'default' : undefined,
+  }));
+  const picked = await vscode.window.showQuickPick([...items, { label: other, description: undefined }], {
     title: `cadre: ${action.label} with pattern`,
-    placeHolder: 'Pattern (see cadre.action_patterns for the defaults)',
+    placeHolder: 'Pattern (cadre.actionPatterns sets the defaults)',
   });
   if (!picked) return;
-  const pattern = picked === other ? await vscode.window.showInputBox({ title: 'cadre: pattern name', prompt: 'A pattern declared in your cadre config' }) : picked;
+  const pattern = picked.label === other ? await vscode.window.showInputBox({ title: 'cadre: pattern name', prompt: 'A pattern declared in your cadre config' }) : picked.label;
   if (!pattern) return;
-  await runOnSelection(manager, action.action, { pattern });
+  if (!picker) {
+    await runOnSelection(manager, action.action, { pattern });
+    return;
+  }
+  let instruction: string | undefined;
+  if (action.action === 'implement') {
+    instruction = await vscode.window.showInputBox({
+      title: 'cadre: Implement',
+      prompt: 'What should the code do? (optional: leave empty to implement from the selection and its comments)',
+      ignoreFocusOut: true,
+    });
+    if (instruction === undefined) return;
+  }
+  const args = jobArgs(picker.uri, picker.range, picker.version, { pattern, instruction });
+  try {
+    await manager.executeCommand(ServerCommand[action.action], args);
+    vscode.window.setStatusBarMessage(`cadre: ${action.action} with ${pattern} started`, 4000);
+  } catch (err) {
+    reportError(`cadre ${action.action}`, err);
+  }
 }
 
 async function cancel(manager: ServerManager, jobId?: string): Promise<void> {
@@ -163,7 +193,7 @@ export function registerCommands(manager: ServerManager, panel: ResultPanel, out
     vscode.commands.registerCommand(Command.implementSelection, selection('implement')),
     vscode.commands.registerCommand(Command.fixSelection, selection('fix')),
     vscode.commands.registerCommand(Command.reviewSelection, selection('review')),
-    vscode.commands.registerCommand(Command.runWithPattern, () => runWithPattern(manager)),
+    vscode.commands.registerCommand(Command.runWithPattern, (arg?: unknown) => runWithPattern(manager, arg)),
     vscode.commands.registerCommand(Command.cancelJobs, () => cancelJobs(manager)),
     vscode.commands.registerCommand(Command.showStatus, () => showStatus(manager, output)),
     vscode.commands.registerCommand(Command.showResults, () => {

@@ -241,3 +241,38 @@ export function uriBasename(uri: string): string {
     return name;
   }
 }
+
+/** The argument of the server's "cadre: With pattern…" code action (client-side `cadre.runWithPattern`). */
+export interface PickerArgs {
+  uri: string;
+  range: Range;
+  version: number | undefined;
+  actions: Action[];
+  patterns: string[];
+  defaults: Partial<Record<Action, string>>;
+}
+
+function isPosition(value: unknown): value is Position {
+  return isRecord(value) && typeof value.line === 'number' && typeof value.character === 'number';
+}
+
+/** The picker's argument, or undefined when the command came from the palette (no argument, or a URI). */
+export function pickerArgs(value: unknown): PickerArgs | undefined {
+  if (!isRecord(value) || typeof value.uri !== 'string' || !isRecord(value.range)) return undefined;
+  const { start, end } = value.range;
+  if (!isPosition(start) || !isPosition(end)) return undefined;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const actions = strings(value.actions).filter((a): a is Action => (ACTIONS as readonly string[]).includes(a));
+  const defaults: Partial<Record<Action, string>> = {};
+  if (isRecord(value.defaults)) {
+    for (const a of ACTIONS) if (typeof value.defaults[a] === 'string') defaults[a] = value.defaults[a] as string;
+  }
+  return {
+    uri: value.uri,
+    range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } },
+    version: typeof value.version === 'number' ? value.version : undefined,
+    actions: actions.length ? actions : [...ACTIONS],
+    patterns: strings(value.patterns).length ? strings(value.patterns) : [...BUILTIN_PATTERNS],
+    defaults,
+  };
+}

@@ -128,7 +128,7 @@ function errorHandler(client: () => LanguageClient, hasRun: () => boolean): Erro
  */
 class CadreCapabilities implements StaticFeature {
   fillClientCapabilities(capabilities: ClientCapabilities): void {
-    capabilities.experimental = { ...(capabilities.experimental as object | undefined), cadre: { resultPanel: true, jobsStatus: true } };
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), cadre: { resultPanel: true, jobsStatus: true, patternPicker: true } };
   }
   initialize(): void {}
   getState(): { kind: 'static' } {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { jobArgs, parseJobs, parseResult, parseStatus, ServerCommand, uriBasename } from '../common/protocol';
+import { jobArgs, parseJobs, parseResult, parseStatus, pickerArgs, ServerCommand, uriBasename } from '../common/protocol';
 import { serverSettingKeys } from '../common/settings';
 
 const range = { start: { line: 1, character: 0 }, end: { line: 3, character: 4 } };
@@ -20,6 +20,21 @@ describe('jobArgs', () => {
   it('includes a pattern and an instruction when given', () => {
     const args = jobArgs('untitled:Untitled-1', range, undefined, { pattern: 'validated', instruction: ' add a docstring ' });
     assert.deepEqual(args, { uri: 'untitled:Untitled-1', range, pattern: 'validated', instruction: 'add a docstring' });
+  });
+});
+
+describe('pickerArgs', () => {
+  it('reads the "With pattern…" code action argument', () => {
+    const p = pickerArgs({ uri: 'file:///a.py', range, version: 3, actions: ['fix', 'nope'], patterns: ['primary', 'validated'], defaults: { fix: 'validated', x: 1 } });
+    assert.deepEqual(p, { uri: 'file:///a.py', range, version: 3, actions: ['fix'], patterns: ['primary', 'validated'], defaults: { fix: 'validated' } });
+  });
+
+  it('is undefined for palette invocations and fills in missing choices', () => {
+    assert.equal(pickerArgs(undefined), undefined);
+    assert.equal(pickerArgs({ uri: 'file:///a.py' }), undefined);
+    const p = pickerArgs({ uri: 'file:///a.py', range });
+    assert.equal(p?.actions.length, 4);
+    assert.ok(p?.patterns.includes('validated'));
   });
 });
 
