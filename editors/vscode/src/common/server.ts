@@ -28,10 +28,9 @@ import {
 import { INSTALL_URL } from './constants';
 import { Notification, parseJobs, parseResult, type CadreResult, type JobsPayload } from './protocol';
 import {
-  explicitValue,
+  flatServerSettings,
   locateServer,
   nestSettings,
-  serverSettingKeys,
   settingsForSection,
   type Environment,
   type LocateResult,
@@ -43,15 +42,23 @@ import type { ServerState } from './status';
 export const CLIENT_ID = 'cadre';
 export const CLIENT_NAME = 'cadre-lsp';
 
-/** Every document the editor has; cadre works on any language. */
-export const DOCUMENT_SELECTOR = [{ scheme: 'file' }, { scheme: 'untitled' }];
+/** The languages the server understands (tree-sitter grammars it ships); package.json activates on them. */
+export const LANGUAGES: readonly string[] = ['python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust', 'lua', 'c', 'cpp'];
+
+/** Documents of those languages, saved or not: other files are never synced to the server. */
+export const DOCUMENT_SELECTOR = LANGUAGES.flatMap((language) => [
+  { scheme: 'file', language },
+  { scheme: 'untitled', language },
+]);
 
 /** Read the server-bound settings the user set, nested, for one scope (a folder) or globally. */
-export function readServerSettings(properties: Record<string, unknown> | undefined, scope?: vscode.Uri): ServerSettings {
+export function readServerSettings(
+  properties: Record<string, unknown> | undefined,
+  scope?: vscode.Uri,
+  onDeprecated?: (legacy: string, replacement: string) => void,
+): ServerSettings {
   const config = vscode.workspace.getConfiguration('cadre', scope ?? null);
-  const flat: Record<string, unknown> = {};
-  for (const key of serverSettingKeys(properties)) flat[key] = explicitValue(config.inspect(key));
-  return nestSettings(flat);
+  return nestSettings(flatServerSettings(properties, (key) => config.inspect(key), onDeprecated));
 }
 
 function firstFolder(): vscode.WorkspaceFolder | undefined {
@@ -184,8 +191,14 @@ export class ServerManager implements vscode.Disposable {
 
   /** The server-bound settings for a scope, as sent to the server. */
   settings(scope?: vscode.Uri): ServerSettings {
-    return readServerSettings(this.settingProperties, scope);
+    return readServerSettings(this.settingProperties, scope, (legacy, replacement) => {
+      if (this.deprecatedTold.has(legacy)) return;
+      this.deprecatedTold.add(legacy);
+      this.output.warn(`${legacy} is deprecated: use ${replacement} (the old setting is still read while the new one is unset).`);
+    });
   }
+
+  private readonly deprecatedTold = new Set<string>();
 
   /**
    * Send `workspace/executeCommand` to the server. When the server is not running, shows why (with

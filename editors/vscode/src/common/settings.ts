@@ -57,17 +57,65 @@ function isClientOnly(key: string): boolean {
   return CLIENT_ONLY_KEYS.includes(head);
 }
 
+/** `hover.budgetMs` -> `hover.budget_ms`: the server's (TOML) spelling of a VS Code setting key. */
+export function serverKey(key: string): string {
+  return key
+    .split('.')
+    .map((p) => p.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+    .join('.');
+}
+
 /**
- * The server-bound keys (relative to `cadre`) declared in package.json's
- * `contributes.configuration.properties` (`cadre.hover.enabled` -> `hover.enabled`).
+ * Server key -> the declared VS Code keys (relative to `cadre`) that set it: the camelCase key first,
+ * then the deprecated snake_case one it replaced (`actionPatterns`, then `action_patterns`).
  */
-export function serverSettingKeys(properties: Record<string, unknown> | undefined): string[] {
-  if (!properties) return [];
-  return Object.keys(properties)
+export function settingSources(properties: Record<string, unknown> | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!properties) return out;
+  const keys = Object.keys(properties)
     .filter((k) => k.startsWith('cadre.'))
     .map((k) => k.slice('cadre.'.length))
     .filter((k) => k.length > 0 && !isClientOnly(k))
     .sort();
+  for (const key of keys) {
+    const sk = serverKey(key);
+    const list = out.get(sk) ?? [];
+    // The camelCase spelling (which differs from the server key) wins over the legacy one.
+    if (key !== sk) list.unshift(key);
+    else list.push(key);
+    out.set(sk, list);
+  }
+  return out;
+}
+
+/**
+ * The server-bound keys (server spelling, relative to `cadre`) declared in package.json's
+ * `contributes.configuration.properties` (`cadre.hover.budgetMs` -> `hover.budget_ms`).
+ */
+export function serverSettingKeys(properties: Record<string, unknown> | undefined): string[] {
+  return [...settingSources(properties).keys()].sort();
+}
+
+/**
+ * The flat server settings from what the user set: per server key the camelCase setting, else the
+ * deprecated snake_case one (reported through `onDeprecated(old, replacement)`).
+ */
+export function flatServerSettings(
+  properties: Record<string, unknown> | undefined,
+  inspect: (key: string) => InspectedValue | undefined,
+  onDeprecated?: (legacy: string, replacement: string) => void,
+): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const [sk, sources] of settingSources(properties)) {
+    for (const key of sources) {
+      const value = explicitValue(inspect(key));
+      if (value === undefined) continue;
+      flat[sk] = value;
+      if (key !== sources[0]) onDeprecated?.(`cadre.${key}`, `cadre.${sources[0]}`);
+      break;
+    }
+  }
+  return flat;
 }
 
 /**

@@ -114,7 +114,7 @@ describe('extension against a stand-in server', { skip }, () => {
     const [argv] = await waitFor('initialize', () => logged('argv').length > 0 && logged('argv'));
     assert.deepEqual(argv, ['serve']);
     assert.deepEqual(logged('initializationOptions'), [{ profile: 'ollama', hover: { budget_ms: 900 } }]);
-    assert.deepEqual(logged('experimental'), [{ cadre: { resultPanel: true, jobsStatus: true } }]);
+    assert.deepEqual(logged('experimental'), [{ cadre: { resultPanel: true, jobsStatus: true, patternPicker: true } }]);
   });
 
   it('answers workspace/configuration for cadre sections', async () => {

@@ -9,6 +9,8 @@ import {
   locateServer,
   nestSettings,
   serverLaunch,
+  flatServerSettings,
+  serverKey,
   serverSettingKeys,
   settingsForSection,
   type Environment,
@@ -169,5 +171,23 @@ describe('expandPath', () => {
     assert.equal(expandPath('${workspaceFolder}/.venv/bin/python', e), '/ws/.venv/bin/python');
     assert.equal(expandPath('${env:VENV}/bin/python', e), '/v/bin/python');
     assert.equal(expandPath('${userHome}/x', e), '/home/u/x');
+  });
+});
+
+describe('camelCase settings', () => {
+  const properties = { 'cadre.actionPatterns': {}, 'cadre.action_patterns': {}, 'cadre.hover.budgetMs': {}, 'cadre.hover.budget_ms': {}, 'cadre.profile': {} };
+
+  it('spells keys the way the server reads them', () => {
+    assert.equal(serverKey('hover.budgetMs'), 'hover.budget_ms');
+    assert.equal(serverKey('actionPatterns'), 'action_patterns');
+    assert.deepEqual(serverSettingKeys(properties), ['action_patterns', 'hover.budget_ms', 'profile']);
+  });
+
+  it('prefers the camelCase key and reads the old one as a deprecated fallback', () => {
+    const values: Record<string, unknown> = { actionPatterns: { fix: 'validated' }, action_patterns: { fix: 'compete' }, 'hover.budget_ms': 900 };
+    const told: string[] = [];
+    const flat = flatServerSettings(properties, (k) => (k in values ? { globalValue: values[k] } : undefined), (old, repl) => told.push(`${old}->${repl}`));
+    assert.deepEqual(flat, { action_patterns: { fix: 'validated' }, 'hover.budget_ms': 900 });
+    assert.deepEqual(told, ['cadre.hover.budget_ms->cadre.hover.budgetMs']);
   });
 });
