@@ -125,7 +125,9 @@ class ScriptedWorkspace:
         mapping = {r: first for r in ALL_ROLES} | roles
         lines.append("[roles]")
         lines += [f'{r} = ["{e}"]' for r, e in mapping.items()]
-        for table, values in (extra or {}).items():
+        # The scripted rows measure the model-call machinery (draft, FAIL, revise, PASS); running code on
+        # evidence has its own rows (fixrate), so it is off here unless a bench asks for it.
+        for table, values in ({"verify": {"enabled": False}} | (extra or {})).items():
             lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
         path = self.root / name
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")

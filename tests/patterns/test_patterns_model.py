@@ -28,10 +28,12 @@ def request(path: Path, pattern: str) -> Request:
                    language="python", pattern=pattern, workspace_root=str(path.parent))
 
 
-def run_fn(source: str) -> object:
-    ns: dict[str, object] = {}
-    exec(compile(source, "candidate", "exec"), ns)  # the model's edit, run in-process on a tiny input
-    return ns["largest"]
+async def largest_gives(source: str, values: list[int], expected: int) -> bool:
+    """Whether the model's edit returns `expected`, run in the sandbox (model-written code never runs here)."""
+    from cadre_lsp.verify import Example, run_examples
+
+    report = await run_examples(source, [Example("largest", (values,), expected=expected)])
+    return report.all_passed
 
 
 @pytest.fixture
@@ -56,11 +58,13 @@ async def test_validated_on_embedded_models_fixes_the_bug(buggy: Path) -> None:
         await engine.aclose()
     assert res.error is None, res.summary
     names = [s.name for s in res.steps]
-    assert names[:2] == ["draft", "validate"], names
+    # No docstring examples: the 1.5B writes input/expected pairs, the original and each candidate run on them.
+    assert names[:4] == ["draft", "examples", "run original", "run qwen2.5-coder-1.5b"], names
     assert {s.model for s in res.steps} >= {"qwen2.5-coder-1.5b"}
+    assert res.verification is not None and res.verification["total"] >= 1
     fixed = res.edits[0].apply()
-    assert run_fn(fixed)([3, 9, 2]) == 9  # type: ignore[operator]
-    assert any("validator" in e.message for e in events)
+    assert await largest_gives(fixed, [3, 9, 2], 9)
+    assert any(e.message.startswith("evidence:") for e in events)
 
 
 async def test_compete_on_embedded_model_delivers_a_parsing_edit(buggy: Path) -> None:

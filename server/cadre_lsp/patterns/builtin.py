@@ -62,7 +62,8 @@ async def validate_loop(job: PatternJob, cand: Candidate, rounds: int, *, valida
     for rnd in range(rounds + 1):
         verdict = await validate(job, cand, validator, step=step, ask_model=ask_model)
         if verdict.passed:
-            job.notes.append(f"{_who(verdict)} PASS{rounds_note(rnd)}")
+            detail = f" ({verdict.reasons[0]})" if verdict.source == "evidence" and verdict.reasons else ""
+            job.notes.append(f"{_who(verdict)} PASS{rounds_note(rnd)}{detail}")
             return Outcome(cand, verdict=verdict)
         reasons = "; ".join(verdict.reasons)[:300]
         if rnd == rounds:
@@ -102,7 +103,7 @@ async def _resample(job: PatternJob, tried: list[Candidate], role: str) -> Outco
             verdict = await job.verify(cand)
             tried.append(cand)
             if verdict is not None and verdict.passed:
-                job.notes.append(f"evidence PASS on sample {i + 1} of {n}")
+                job.notes.append(f"evidence PASS on sample {i + 1} of {n} ({verdict.reasons[0]})")
                 return Outcome(cand)
     best = best_by_evidence(tried)
     if best is None:

@@ -49,12 +49,18 @@ class EvidenceRun:
         return self.evidence.examples
 
     def suspect(self) -> set[int]:
-        """Generated examples that the original and every candidate run so far fail (>= 2 runs)."""
-        runs = [r for r in [self.original, *self.reports] if r is not None and not r.error]
+        """Generated examples that the original and at least two candidates all fail while some candidate
+        passes every stated example: more likely a wrong expectation than a bug nobody could fix."""
+        if self.original is None or self.original.error:
+            return set()
+        runs = [r for r in self.reports if not r.error]
         if len(runs) < 2:
             return set()
+        stated = [i for i, ex in enumerate(self.examples) if ex.source != "generated"]
+        if not any(all(r.results[i].status == "pass" for i in stated) for r in runs):
+            return set()
         return {i for i, ex in enumerate(self.examples) if ex.source == "generated"
-                and all(r.results[i].status != "pass" for r in runs)}
+                and all(r.results[i].status != "pass" for r in [self.original, *runs])}
 
 
 @dataclass
