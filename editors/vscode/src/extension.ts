@@ -55,7 +55,58 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => pending && clearTimeout(pending) },
   );
 
+  const loadSecrets = async () => {
+    server.secretEnv = parseSecretEnv(await context.secrets.get(SECRET_ENV_KEY));
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Command.setApiKey, async () => {
+      if (await setApiKey(context.secrets)) {
+        await loadSecrets();
+        await server.restart();
+      }
+    }),
+  );
+  await loadSecrets();
   await server.restart();
+}
+
+/** SecretStorage key holding `{ENV_NAME: value}` for the server's environment. */
+const SECRET_ENV_KEY = 'cadre.serverEnv';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function parseSecretEnv(stored: string | undefined): Record<string, string> {
+  if (!stored) return {};
+  try {
+    const value = JSON.parse(stored) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter(([k, v]) => ENV_NAME.test(k) && typeof v === 'string')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/** Ask for a variable name and a key; store it in SecretStorage (an empty key removes it). */
+async function setApiKey(secrets: vscode.SecretStorage): Promise<boolean> {
+  const name = await vscode.window.showInputBox({
+    title: 'cadre: API key - environment variable',
+    prompt: 'The server gets the key as this variable; refer to it in your config as "${NAME}" (e.g. api_key = "${OPENAI_API_KEY}")',
+    value: 'OPENAI_API_KEY',
+    validateInput: (v) => (ENV_NAME.test(v) ? undefined : 'letters, digits and _ only'),
+  });
+  if (!name) return false;
+  const key = await vscode.window.showInputBox({
+    title: `cadre: ${name}`,
+    prompt: 'Stored in VS Code\'s secret storage, not in settings.json. Leave empty to remove it.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return false;
+  const env = parseSecretEnv(await secrets.get(SECRET_ENV_KEY));
+  if (key) env[name] = key;
+  else delete env[name];
+  await secrets.store(SECRET_ENV_KEY, JSON.stringify(env));
+  vscode.window.setStatusBarMessage(key ? `cadre: ${name} stored; restarting the server` : `cadre: ${name} removed`, 4000);
+  return true;
 }
 
 export async function deactivate(): Promise<void> {

@@ -31,6 +31,7 @@ export const Command = {
   showStatus: 'cadre.showStatus',
   showResults: 'cadre.showResults',
   restart: 'cadre.restart',
+  setApiKey: 'cadre.setApiKey',
 } as const;
 
 /** Optional argument of the selection commands, for keybindings: `{"pattern": "validated"}`. */

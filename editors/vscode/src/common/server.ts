@@ -168,6 +168,12 @@ export class ServerManager implements vscode.Disposable {
     private readonly settingProperties: Record<string, unknown> | undefined,
   ) {}
 
+  /**
+   * API keys from VS Code's SecretStorage ("cadre: Set API Key"), passed to the server process as
+   * environment variables that config strings read as `${NAME}`: never in settings.json.
+   */
+  secretEnv: Record<string, string> = {};
+
   get state(): ServerState {
     return this._state;
   }
@@ -313,7 +319,7 @@ export class ServerManager implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command,
       args,
-      options: { cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined, env: { ...process.env } },
+      options: { cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined, env: { ...process.env, ...this.secretEnv } },
     };
     let hasRun = false;
     const clientOptions: LanguageClientOptions = {

@@ -68,7 +68,16 @@ describe('extension against a stand-in server', { skip }, () => {
   // eslint-disable-next-line @typescript-eslint/consistent-type-imports
   let extension: typeof import('../extension');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const context = () => ({ subscriptions: [] as { dispose(): unknown }[], extension: { packageJSON: pkg } });
+  const secrets = new Map<string, string>();
+  const context = () => ({
+    subscriptions: [] as { dispose(): unknown }[],
+    extension: { packageJSON: pkg },
+    secrets: {
+      get: async (k: string) => secrets.get(k),
+      store: async (k: string, v: string) => void secrets.set(k, v),
+      delete: async (k: string) => void secrets.delete(k),
+    },
+  });
 
   const logged = (kind: string): unknown[] =>
     fs.existsSync(logFile)
