@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from .errors import PathRefused, ScopeError
+
+_URI = re.compile(r"^file:", re.IGNORECASE)
+_DRIVE = re.compile(r"^[a-zA-Z]:[/\\]")
 
 DEFAULT_PROTECTED: tuple[str, ...] = (".git/", ".hg/", ".svn/", ".env", ".env.*", ".ssh/", "*.pem", "*.key",
                                       ".cadre.toml")
@@ -105,13 +108,30 @@ def _plain(path: str) -> str:
     if not isinstance(path, str) or not path.strip():
         raise PathRefused("empty path")
     p = path.strip()
-    if p.startswith("file://"):
-        p = unquote(urlparse(p).path)
+    if _URI.match(p):
+        p = uri_to_path(p)
     if "\x00" in p:
         raise PathRefused(f"{path!r} is not a valid path")
     if p.startswith("~"):
         raise PathRefused(f"{path} is outside the workspace (home-relative paths are not allowed)")
     return p
+
+
+def uri_to_path(uri: str) -> str:
+    """The file-system path of a `file:` URI, by pygls' rules (the ones the server uses for documents):
+    percent-escapes decoded (`file:///c%3A/x` is the drive path `c:/x`), UNC authorities kept, `;` and
+    `#`-free names intact. Other schemes, and drive paths on a system without drives, are refused."""
+    from pygls import IS_WIN
+    from pygls.uris import to_fs_path
+
+    if uri[:17].lower() == "file://localhost/":  # RFC 8089: the local host, the same as no authority
+        uri = "file:///" + uri[17:]
+    path = to_fs_path("file:" + uri[5:])
+    if path is None:
+        raise PathRefused(f"{uri} is not a file: URI")
+    if not IS_WIN and (_DRIVE.match(path) or path.startswith("//")):
+        raise PathRefused(f"{uri} names a Windows path ({path}), which is outside this workspace")
+    return path
 
 
 def _plain_or_none(path: str) -> str | None:
