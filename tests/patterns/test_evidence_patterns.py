@@ -47,14 +47,16 @@ def examples_reply(*pairs: tuple[list[str], str]) -> str:
 async def test_validated_revises_with_the_concrete_failure_and_never_asks_the_validator(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
     eng = ws.engine({
-        "coder": {"exchanges": [{"match": "returned", "reply": block(FIXED)}, {"reply": block(WRONG)}]},
+        "coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)}, {"reply": block(WRONG)}]},
         "val": {"exchanges": [{"reply": verdict("PASS")}]},
     }, roles={"validator": "val"}, verify=True)
     res = await eng.run(_request(ws, "validated"), ws.progress)
     assert res.error is None, res.summary
     assert res.edits[0].apply() == FIXED
-    revise = requests_of(eng, "coder")[1]["messages"][-1]["content"]
-    assert "chunk([1, 2, 3], 2) returned [[1, 2]], expected [[1, 2], [3]]" in revise
+    failure = "chunk([1, 2, 3], 2) returned [[1, 2]], expected [[1, 2], [3]]"
+    draft, revise = (r["messages"][-1]["content"] for r in requests_of(eng, "coder"))
+    assert failure in draft  # the original's failing example is in the first request already
+    assert failure in revise and "A reviewer rejected" in revise
     assert requests_of(eng, "val") == []  # executable evidence decided; no model verdict
     assert "evidence PASS after 1 revision" in res.summary
     assert res.verification and res.verification["passed"] == res.verification["total"] == 2
@@ -121,7 +123,7 @@ async def test_compete_ties_on_evidence_go_to_the_judge(ws: Workspace) -> None:
 
 async def test_a_hanging_candidate_is_killed_and_the_job_goes_on(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
-    eng = ws.engine({"coder": {"exchanges": [{"match": "timed out", "reply": block(FIXED)},
+    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)},
                                              {"reply": block(HANGS)}]}},
                     extra="[verify]\nexample_timeout_s = 0.5\ntimeout_s = 3\n")
     res = await eng.run(_request(ws, "validated"))
@@ -132,7 +134,7 @@ async def test_custom_verify_step_uses_evidence_only(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
     custom = ('[patterns.checked]\nsteps = [\n  { kind = "generate", role = "coding" },\n'
               '  { kind = "verify", until = "pass", max_rounds = 1 },\n]\n')
-    eng = ws.engine({"coder": {"exchanges": [{"match": "returned", "reply": block(FIXED)},
+    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)},
                                              {"reply": block(WRONG)}]},
                      "val": {"exchanges": [{"reply": verdict("PASS")}]}},
                     roles={"validator": "val"}, extra=custom, verify=True)

@@ -46,6 +46,7 @@ async def validated(job: PatternJob) -> Outcome:
     the validator model), revising with the concrete reasons up to N rounds."""
     rounds = job.config.validated.rounds
     job.total_steps = 2 + 2 * rounds
+    await job.prepare()
     cand = await job.produce(job.route.role)
     return await validate_loop(job, cand, rounds)
 
@@ -73,7 +74,7 @@ async def validate_loop(job: PatternJob, cand: Candidate, rounds: int, *, valida
         cand = await job.revise(cand, reviser, reasons, step=f"revise {rnd + 1}")
         tried.append(cand)
     assert verdict is not None
-    if verdict.source == "evidence":
+    if verdict.source == "evidence" or (verdict.source == "checks" and job.known_failures()):
         best = await _resample(job, tried, reviser)
         if best is not None:
             best.verdict = verdict
@@ -136,6 +137,7 @@ async def compete(job: PatternJob) -> Outcome:
     async def one(role: str, temperature: float | None, step: str) -> Candidate:
         return await job.check(await job.produce(role, temperature=temperature, step=step))
 
+    await job.prepare()
     cands, failures = await race_competitors(job, one)
     return await pick_best(job, cands, failures)
 

@@ -50,7 +50,7 @@ class CodeJob(PatternJob):
             "context": self.target.context,
             "path": req.path.rsplit("/", 1)[-1],
             "task": prompts.TASKS.get(req.action, req.action),
-            "instruction": f"\nThe user says: {req.instruction}" if req.instruction else "",
+            "instruction": (f"\nThe user says: {req.instruction}" if req.instruction else "") + self._facts(),
         }
         fields.update(extra)
         return template.format(**fields)
@@ -62,7 +62,25 @@ class CodeJob(PatternJob):
             msgs.append({"role": "assistant", "content": "OK."})
         return msgs
 
+    def _facts(self) -> str:
+        failures = self.known_failures()
+        if not failures:
+            return ""
+        return "\nRunning the current code on examples of what it must do:\n" + "\n".join(f"- {f}" for f in failures)
+
     # -- the protocol -----------------------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        if self.makes_edits:
+            from .evidence import gather
+
+            await gather(self)
+
+    def known_failures(self) -> list[str]:
+        run = self.evidence_run
+        if run is None or run.original is None or run.original.error or self.request.action != "fix":
+            return []
+        return [r.describe() for r in run.original.failures][:3]
 
     async def produce(self, role: str, *, temperature: float | None = None, step: str = "draft",
                       plan: str | None = None, template: str | None = None, final: bool = False) -> Candidate:

@@ -35,6 +35,8 @@ async def run_custom(job: PatternJob, name: str) -> Outcome:
     job.check_steps(name)
     steps = job.config.patterns[name].steps
     job.total_steps = len(steps)
+    if any(s.kind in ("verify", "validate", "judge") for s in steps):
+        await job.prepare()
     candidates: list[Candidate] = []
     current: Candidate | None = None
     plan: str | None = None

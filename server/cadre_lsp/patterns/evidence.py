@@ -222,6 +222,10 @@ def best_by_evidence(cands: list[Candidate]) -> tuple[Candidate, str] | None:
         return None
     best = max(scored, key=lambda c: c.verification.score() if c.verification else (0, 0))
     assert best.verification is not None
+    run = best.verification.run
+    if run.original is not None and not run.original.error and \
+            sum(best.verification.score()) <= sum(Verification(run, run.original).score()):
+        return None  # no better than the code as it is
     return best, best.verification.summary()
 
 

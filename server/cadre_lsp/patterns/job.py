@@ -136,6 +136,13 @@ class PatternJob:
         """Deterministic checks a model cannot argue with; fills `cand.checks`."""
         return cand
 
+    async def prepare(self) -> None:
+        """Before the first draft of a checking pattern: gather what the candidates will be run on."""
+
+    def known_failures(self) -> list[str]:
+        """What running the current code showed to be wrong (said to the model with every request)."""
+        return []
+
     async def verify(self, cand: Candidate) -> Verdict | None:
         """A verdict from running the candidate on its evidence, or None where there is none."""
         return None

@@ -45,7 +45,7 @@ async def validate(job: PatternJob, cand: Candidate, role: str = "validator", *,
     model is asked only when there is no executable evidence."""
     await job.check(cand)
     if cand.error:
-        return Verdict(False, [cand.error], "checks")
+        return Verdict(False, [cand.error, *job.known_failures()], "checks")
     if cand.checks:
         return Verdict(False, list(cand.checks), "checks")
     verdict = await job.verify(cand)
