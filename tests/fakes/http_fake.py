@@ -33,6 +33,8 @@ class ScriptedReply:
     status: int = 200
     """Anything but 200 answers the fake's error body with this status instead of a chat response."""
     error: str = "internal server error"
+    error_headers: dict[str, str] = field(default_factory=dict)
+    """Extra headers on an error answer, e.g. {"Retry-After": "2"} on a 429."""
     die_after: int | None = None
     """Streaming only: close the connection after this many frames, without the rest of the stream."""
     delay_s: float = 0.0
@@ -161,10 +163,12 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.fake.requests.append(rec)
         return rec
 
-    def _send_json(self, status: int, obj: Any) -> None:
+    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", self.json_content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -73,7 +73,7 @@ class _Handler(FakeHandler):
             return
         reply: Reply = self.fake._next_reply(body)
         if reply.status != 200:
-            self._send_json(reply.status, _error(reply.error, reply.status))
+            self._send_json(reply.status, _error(reply.error, reply.status), reply.error_headers)
             rec.finished = True
             return
         if reply.raw is not None:

@@ -178,7 +178,9 @@ class ModelPool:
                 raise err
             attempt += 1
             stats.retries += 1
-            await asyncio.sleep(ep.backoff_s * (2 ** (attempt - 1)))
+            from .backoff import retry_after_of, retry_delay  # full jitter; a 429/503's Retry-After
+
+            await asyncio.sleep(retry_delay(attempt, ep.backoff_s, retry_after=retry_after_of(err)))
 
     def _accept(self, name: str, ep: EndpointConfig, result: Completion, seconds: float) -> Completion:
         """Record a successful call's stats and fill in what the backend left out."""
