@@ -149,3 +149,24 @@ async def test_verification_off_falls_back_to_the_validator_model(ws: Workspace)
                      "val": {"exchanges": [{"reply": verdict("PASS")}]}}, roles={"validator": "val"})
     res = await eng.run(_request(ws, "validated"))
     assert len(requests_of(eng, "val")) == 1 and res.verification is None
+
+
+async def test_a_fix_that_edits_the_docstring_to_match_the_bug_is_refused(ws: Workspace) -> None:
+    _file(ws, DOCUMENTED)
+    cheat = DOCUMENTED.replace("chunk([1, 2, 3], 2) == [[1, 2], [3]]", "chunk([1, 2, 3], 2) == [[1, 2]]") \
+        .replace("len(items) - size + 1", "len(items) - size + 1 if items else 0")
+    eng = ws.engine({"coder": {"exchanges": [{"reply": block(cheat)}]}}, verify=True)
+    res = await eng.run(_request(ws, "primary"))
+    assert res.edits == [] and res.error and "docstring" in res.error
+
+
+async def test_review_puts_a_proven_finding_first(ws: Workspace) -> None:
+    _file(ws, DOCUMENTED)
+    model_finding = {"findings": [{"start_line": 7, "severity": "warning", "message": "range looks odd"}]}
+    eng = ws.engine({"r": {"exchanges": [{"reply": json.dumps(model_finding)}]}}, verify=True)
+    res = await eng.run(ws.request(action="review", line=0))
+    assert res.error is None, res.summary
+    proven, model = res.findings
+    assert proven.severity == "error" and proven.message.startswith("confirmed by running it: chunk([1, 2, 3], 2)")
+    assert (proven.start_line, proven.end_line) == (0, DOCUMENTED.count("\n") - 1)  # the whole definition
+    assert model.message == "range looks odd"

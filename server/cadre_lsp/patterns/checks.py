@@ -28,6 +28,40 @@ def syntax_problems(job: CodeJob, cand: Candidate) -> list[str]:
     return [f"syntax error at line {i.line + 1}:{i.col + 1}: {i.message}" for i in issues[:3]]
 
 
+def spec_problems(job: CodeJob, cand: Candidate) -> list[str]:
+    """A fix that rewrites the function's docstring or signature changes the spec, not the code: a small
+    model shown a failing example will sometimes edit the docstring to match the bug. Refused unless the
+    user's instruction asked for it. Python functions only (where the spec can be read reliably)."""
+    import ast
+
+    req = job.request
+    if (cand.edit is None or req.action != "fix" or req.language != "python" or not job.target.name
+            or req.instruction):
+        return []
+    try:
+        before = _spec(ast.parse(req.text), job.target.name)
+        after = _spec(ast.parse(cand.edit.apply()), job.target.name)
+    except (SyntaxError, ValueError):
+        return []
+    if before is None or after is None:
+        return []
+    problems = []
+    if before[0] != after[0]:
+        problems.append(f"the fix changes {job.target.name}'s signature; change the body only")
+    if before[1] != after[1]:
+        problems.append(f"the fix changes {job.target.name}'s docstring (the spec); change the code to match it")
+    return problems
+
+
+def _spec(tree: object, name: str) -> tuple[str, str | None] | None:
+    import ast
+
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return ast.dump(node.args), (ast.get_docstring(node) or "").strip() or None
+    return None
+
+
 def _working_dir(root: str | None, fallback: str) -> str:
     return root if root and os.path.isdir(root) else fallback
 
@@ -73,6 +107,8 @@ async def run_checks(job: CodeJob, cand: Candidate) -> Candidate:
             cand.checks.append("no edit")
             return cand
         cand.checks.extend(syntax_problems(job, cand))
+        if not cand.checks:
+            cand.checks.extend(spec_problems(job, cand))
         if not cand.checks:
             cand.checks.extend(await command_problems(job, cand))
     return cand

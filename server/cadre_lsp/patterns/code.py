@@ -89,10 +89,24 @@ class CodeJob(PatternJob):
             return await explain(self, role, temperature=temperature, step=step,
                                  template=template or prompts.EXPLAIN, extra={"plan": plan or ""})
         if action == "review":
-            return await review(self, role, temperature=temperature)
+            return await self._review(role, temperature)
         if edit_format(self, role) == "tool_calls":
             return await tool_calls.draft(self, role, temperature=temperature, plan=plan, step=step)
         return await rewrite.draft(self, role, temperature=temperature, plan=plan, step=step, template=template)
+
+    async def _review(self, role: str, temperature: float | None) -> Candidate:
+        """The model's findings, with the ones running the code proves first."""
+        from .evidence import proven_findings
+        from .review import render_findings
+
+        cand = await review(self, role, temperature=temperature)
+        proven = await proven_findings(self)
+        if proven and cand.findings is not None:
+            cand.findings = (proven + cand.findings)[: self.config.review.max_findings]
+            cand.text = render_findings(cand.findings)
+        elif proven and cand.error:  # unreadable model answer: the proof still stands
+            cand.error, cand.findings, cand.text = None, proven, render_findings(proven)
+        return cand
 
     async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
                      temperature: float | None = None) -> Candidate:

@@ -26,6 +26,7 @@ from ..verify import (
     signature_and_docstring,
     stated_examples,
 )
+from ..core import Finding
 from .job import Candidate, Verdict
 
 if TYPE_CHECKING:
@@ -132,8 +133,8 @@ def _checkable(job: CodeJob) -> str:
     """Why this job's target cannot be run on evidence, or "" when it can."""
     if not job.config.verify.enabled:
         return "verification is off ([verify] enabled = false)"
-    if not job.makes_edits:
-        return "not an edit"
+    if not job.makes_edits and job.request.action != "review":
+        return "not an edit or a review"
     if (job.request.language or "") != "python":
         return f"no sandbox runner for {job.request.language or 'this language'} yet"
     t = job.target
@@ -158,7 +159,8 @@ async def gather(job: CodeJob) -> EvidenceRun:
     cfg = job.config.verify
     if "docstring" in cfg.sources:
         run.evidence = stated_examples(job.target.text, name)
-    if "generated" in cfg.sources and run.evidence.count() < cfg.min_stated:
+    # Review runs what the docstring states only: a generated example is a claim, not proof of a bug.
+    if job.makes_edits and "generated" in cfg.sources and run.evidence.count() < cfg.min_stated:
         run.evidence = run.evidence.merged(await _generate(job, name))
     if not run.evidence.examples:
         run.why_none = "no executable evidence (no docstring examples, none generated)"
@@ -244,3 +246,18 @@ async def rank_by_evidence(job: CodeJob, cands: list[Candidate]) -> tuple[list[C
     if len(best) == len(cands):
         return cands, f"evidence ties ({shown})"
     return best, f"evidence ranked {shown}"
+
+
+async def proven_findings(job: CodeJob) -> list[Finding]:
+    """Review's findings with proof: each stated example the current code fails, on the definition."""
+    run = await gather(job)
+    orig = run.original
+    if orig is None or orig.error or not orig.failures:
+        return []
+    first, last = job.target.lines(job.request.text)
+    out = []
+    for r in orig.failures[:3]:
+        start, end = (r.line, r.line) if r.line is not None and first <= r.line <= last else (first, last)
+        where = "docstring" if r.example.source in ("docstring", "doctest") else r.example.source
+        out.append(Finding(start, end, "error", f"confirmed by running it: {r.describe()} ({where} example)"))
+    return out
