@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .text import line_table
+
 Action = Literal["explain", "implement", "fix", "review"]
 ACTIONS: tuple[Action, ...] = ("explain", "implement", "fix", "review")
 Severity = Literal["error", "warning", "info", "hint"]
@@ -36,26 +38,14 @@ class Span:
 
 
 def offset_of(text: str, line: int, col: int) -> int:
-    """Offset of (line, col) in text; positions past the end clamp to the end (as LSP says they should)."""
-    if line < 0:
-        return 0
-    pos = 0
-    for _ in range(line):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            return len(text)
-        pos = nl + 1
-    end = text.find("\n", pos)
-    line_end = len(text) if end < 0 else end
-    return min(pos + max(col, 0), line_end)
+    """Offset of (line, col) in text; positions past the end clamp to the end (as LSP says they should).
+    Lines end at "\\r\\n", "\\r" or "\\n", as the editor counts them (text.py)."""
+    return line_table(text).offset(line, col)
 
 
 def position_of(text: str, offset: int) -> tuple[int, int]:
     """(line, col) of a character offset in text."""
-    offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset)
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start
+    return line_table(text).position(offset)
 
 
 @dataclass

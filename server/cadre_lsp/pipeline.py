@@ -112,7 +112,10 @@ def read_request(action: str, target: str, *, pattern: str | None = None, instru
     from .edits.source import read_source  # bytes in, no newline translation; one-line errors
 
     text = read_source(p).text
-    n_lines = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    from .text import line_table
+
+    table = line_table(text)  # lines as the editor counts them: "\r\n", "\r" or "\n"
+    n_lines = max(1, table.line_count - (1 if text.endswith(("\n", "\r")) else 0))
     if span_text:
         try:
             a, _, b = span_text.partition("-")

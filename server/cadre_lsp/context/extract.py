@@ -113,8 +113,8 @@ def extract_context(
         _fill_from_tree(ctx, doc, spec, outline, start, end, index or _index_for(workspace_root))
     if ctx.target is None:
         first = max(0, focus_start - WINDOW_LINES)
-        last = min(lines.line_count - 1, focus_end + WINDOW_LINES)
-        ctx.window = "\n".join(lines.lines[first : last + 1])
+        last = min(lines.pipeline_line_count - 1, focus_end + WINDOW_LINES)
+        ctx.window = "\n".join(lines.line_text(i) for i in range(first, last + 1))
         ctx.window_start_line = first
     return ctx
 
@@ -181,10 +181,10 @@ def _region(
     defs = [outline.definition(e) for e in touched]
     first_line = min([lines.line_of_offset(start)] + [d.start_line for d in defs])
     last_line = max([lines.line_of_offset(max(start, end - 1))] + [d.end_line for d in defs])
-    line_text = lines.lines[first_line]
+    line_text = lines.line_text(first_line)
     indent = line_text[: len(line_text) - len(line_text.lstrip())]
-    region_start = lines.line_starts[first_line] + len(indent)
-    region_end = lines.line_starts[last_line] + len(lines.lines[last_line].rstrip("\r"))
+    region_start = lines.line_start(first_line) + len(indent)
+    region_end = lines.line_start(last_line) + len(lines.line_text(last_line))
     text = doc.text[region_start:region_end]
     return Definition(
         name=", ".join(d.name for d in defs if d.kind != "variable"),

@@ -468,7 +468,7 @@ def make_definition(
         end -= 1
     start_line, start_col = lines.offset_to_position(start)
     end_line = lines.offset_to_position(end)[0]
-    line_prefix = lines.lines[start_line][:start_col]
+    line_prefix = lines.line_text(start_line)[:start_col]
     indent = line_prefix[: len(line_prefix) - len(line_prefix.lstrip())]
     body_text = text[start:end]
     return Definition(

@@ -1,8 +1,11 @@
 """Conversions between character offsets, (line, col) positions and tree-sitter's UTF-8 bytes/points.
 
-The pipeline speaks character offsets and code-point columns (see `core`); tree-sitter speaks byte
-offsets and (row, byte column) points. Most source is ASCII, where all of these coincide, so the common
-path is a lookup in a table of line starts; only lines with other characters pay for an encode.
+The pipeline speaks character offsets and (line, code-point column) positions by the one line table
+(text.py: LSP's line breaks); tree-sitter speaks byte offsets and (row, byte column) points whose rows
+split at "\n" only. `LineIndex` answers in both: `offset_to_position`, `position_to_offset`,
+`line_of_offset`, `line_text` and `line_start` are the pipeline's lines, the point methods tree-sitter's
+rows. Most source is ASCII with "\n" endings, where all of these coincide, so the common path is a
+lookup in a table of line starts; only lines with other characters pay for an encode.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import accumulate
 
+from ..text import LineTable, line_table
+
 
 class LineIndex:
     """Line tables for one immutable text; built once per document version, then O(log n) per lookup."""
 
-    __slots__ = ("_byte_starts", "ascii", "line_starts", "lines", "text")
+    __slots__ = ("_byte_starts", "ascii", "line_starts", "lines", "table", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.table: LineTable = line_table(text)
         self.ascii = text.isascii()
         self.lines = text.split("\n")
         self.line_starts: list[int] = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
@@ -69,21 +75,26 @@ class LineIndex:
         return self._bytes_before_line(row) + byte_col
 
     def offset_to_position(self, offset: int) -> tuple[int, int]:
-        """(line, code-point column) of a character offset."""
-        offset = max(0, min(offset, len(self.text)))
-        row = min(bisect_right(self.line_starts, offset) - 1, len(self.lines) - 1)
-        return row, offset - self.line_starts[row]
+        """(line, code-point column) of a character offset, by the pipeline's lines."""
+        return self.table.position(offset)
 
     def position_to_offset(self, line: int, col: int) -> int:
         """Character offset of (line, col), clamped exactly as `core.offset_of` clamps."""
-        if line < 0:
-            return 0
-        if line >= len(self.lines):
-            return len(self.text)
-        return self.line_starts[line] + min(max(col, 0), len(self.lines[line]))
+        return self.table.offset(line, col)
 
     def line_of_offset(self, offset: int) -> int:
-        return self.offset_to_position(offset)[0]
+        return self.table.line_of(offset)
+
+    def line_text(self, line: int) -> str:
+        """A line of the pipeline's (without its break)."""
+        return self.table.line_text(line)
+
+    def line_start(self, line: int) -> int:
+        return self.table.starts[line]
+
+    @property
+    def pipeline_line_count(self) -> int:
+        return self.table.line_count
 
 
 def edit_points(text: str, start: int, end: int, new_text: str) -> tuple[int, int, int, tuple, tuple, tuple]:

@@ -16,6 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from ..text import line_table
 from ..toolcalls.indent import indent_width, make_indent, uses_tabs
 from .errors import EditError
 
@@ -55,19 +56,10 @@ class Lines:
     """
 
     def __init__(self, text: str) -> None:
+        table = line_table(text)
         self.text = text
-        self.raw: list[str] = []
-        self.starts: list[int] = []
-        for m in _LINE.finditer(text):
-            if m.start() == len(text) and self.starts:
-                break
-            self.starts.append(m.start())
-            self.raw.append(m.group().rstrip("\r\n"))
-        if not self.starts:
-            self.starts, self.raw = [0], [""]
-        elif text.endswith(("\n", "\r")):
-            self.starts.append(len(text))
-            self.raw.append("")
+        self.starts = table.starts
+        self.raw = [text[a:b] for a, b in zip(table.starts, table.ends)]
         self.rstripped = [ln.rstrip() for ln in self.raw]
         self.stripped = [ln.strip() for ln in self.raw]
 

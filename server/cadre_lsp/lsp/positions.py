@@ -8,14 +8,13 @@ handler ever indexes a str with `Position.character`.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from functools import lru_cache
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+from ..text import line_table
 
 
 @lru_cache(maxsize=8)
@@ -25,18 +24,13 @@ def codec_for(encoding: str | None) -> PositionCodec:
 
 
 class LineTable:
-    """Line starts of one text by LSP's rules, built once, then O(log n) per lookup."""
+    """The text's line table (text.py, shared with the pipeline) with positions in client units."""
 
     __slots__ = ("ends", "starts", "text")
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        self.ends: list[int] = []
-        for m in _LINE_BREAK.finditer(text):
-            self.ends.append(m.start())
-            self.starts.append(m.end())
-        self.ends.append(len(text))
+        table = line_table(text)
+        self.text, self.starts, self.ends = text, table.starts, table.ends
 
     @property
     def line_count(self) -> int:
