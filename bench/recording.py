@@ -62,7 +62,7 @@ class Recorded:
 def recorded_engine(config_path: Path, workspace_root: Path) -> tuple[Any, CallLog]:
     """An Engine over the bench config whose backends all record into one CallLog."""
     from cadre_lsp.models.factory import make_backend
-    from cadre_lsp.models.roles import ModelPool
+    from cadre_lsp.models.pool import ModelPool
     from cadre_lsp.pipeline import Engine
 
     from .scripted import load_bench_config

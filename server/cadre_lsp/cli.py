@@ -239,7 +239,7 @@ async def _doctor(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from .config import load_config
-    from .models.roles import ModelPool
+    from .models.pool import ModelPool
 
     console = Console()
     if not console.is_terminal:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config.schema import Config
 from .core import CadreError, ProgressCallback, ProgressEvent, Request, Result, Route, no_progress
-from .models.roles import ModelPool
+from .models.pool import ModelPool
 from .router import route
 
 if TYPE_CHECKING:

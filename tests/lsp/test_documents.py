@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadre_lsp.lsp.documents import OpenDocuments
+from cadre_lsp.lsp.open_documents import OpenDocuments
 
 
 class FakeStore:

@@ -13,8 +13,8 @@ import pytest
 
 from cadre_lsp.chat.answer import Streamer
 from cadre_lsp.config.loader import SHIPPED_DIR, build, dict_layer, file_layer
+from cadre_lsp.models.pool import ModelPool
 from cadre_lsp.models.replay import ReplayGuard
-from cadre_lsp.models.roles import ModelPool
 from fakes.openai_server import FakeOpenAI, Reply
 
 ANSWER = "The function adds the prices and returns the total."

@@ -10,7 +10,7 @@ import pytest
 
 from cadre_lsp.config.schema import Config, EndpointConfig
 from cadre_lsp.models.backoff import MAX_DELAY_S, parse_retry_after, retry_after_of, retry_delay
-from cadre_lsp.models.roles import ModelPool
+from cadre_lsp.models.pool import ModelPool
 from fakes.openai_server import FakeOpenAI, Reply
 
 

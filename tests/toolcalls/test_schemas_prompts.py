@@ -21,7 +21,7 @@ from cadre_lsp.toolcalls import (
     retry_messages,
     tool_specs,
 )
-from cadre_lsp.toolcalls.validate import check_schema
+from cadre_lsp.toolcalls.call_checks import check_schema
 
 
 def test_tool_specs_are_openai_function_entries() -> None:

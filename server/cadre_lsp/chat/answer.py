@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..core import ProgressCallback, Route
 from ..models.base import Completion, Message, ModelError, UnsupportedFeature, emit
 from ..patterns.job import Candidate, PatternJob, Plan
-from . import prompts
+from . import chat_prompts as prompts
 from .messages import last_user_text
 from .tools import must_call, name_of, offered, read_calls, rejected_feedback, render, without_calls
 from .types import ChatCandidate, ChatError, ChatRequest
 
 if TYPE_CHECKING:
     from ..config.schema import Config
-    from ..models.roles import ModelPool
+    from ..models.pool import ModelPool
 
 log = logging.getLogger(__name__)
 

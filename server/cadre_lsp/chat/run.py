@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..config.schema import Config
 from ..core import CadreError, ProgressCallback, ProgressEvent, no_progress
 from ..models.base import BackendUnavailable, ModelError, ModelNotFound, ModelTimeout
-from ..models.roles import RoleFailed
+from ..models.pool import RoleFailed
 from ..patterns.registry import lookup
 from ..router import pattern_names, route_text
 from .answer import ChatJob, TextCallback

@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from ..toolcalls import ToolCall, canonical_tool, parse_tool_calls
+from ..toolcalls.call_checks import check_schema
 from ..toolcalls.normalize import ARG_ALIASES
-from ..toolcalls.validate import check_schema
-from . import prompts
+from . import chat_prompts as prompts
 from .types import ChatError, ChatRequest
 
 _CALL_BLOCK = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.S | re.I)

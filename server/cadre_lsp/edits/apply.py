@@ -12,8 +12,8 @@ import itertools
 import posixpath
 
 from ..core import FileEdit, Span, TextChange
+from ..toolcalls.call_checks import validate_call
 from ..toolcalls.types import ToolCall
-from ..toolcalls.validate import validate_call
 from .errors import EditError
 from .match import Lines, Located, expand_to_lines, locate
 

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..toolcalls.call_checks import validate_call
 from ..toolcalls.types import ToolCall
-from ..toolcalls.validate import validate_call
 from .errors import EditError
 from .paths import DEFAULT_PROTECTED, protected_match, resolve_path
 

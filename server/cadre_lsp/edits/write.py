@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterable
 
 from ..core import FileEdit
+from ..toolcalls.call_checks import validate_call
 from ..toolcalls.types import ToolCall
-from ..toolcalls.validate import validate_call
 from .apply import minimal_change
 from .errors import EditError
 from .match import detect_eol

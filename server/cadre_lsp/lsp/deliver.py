@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from ..core import FileEdit
 from .client import ClientCaps, ask
-from .documents import OpenDocuments
+from .open_documents import OpenDocuments
 from .positions import LineTable
 
 log = logging.getLogger(__name__)

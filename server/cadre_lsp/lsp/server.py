@@ -1,7 +1,7 @@
 """The cadre language server: its state, and every LSP method and command registered in one place.
 
 Handlers stay thin (unpack params, call one function, convert the answer); the work lives in the
-modules named after it: runner (jobs), actions, deliver, diagnostics, hover, progress, settings.
+modules named after it: action_jobs (start, run, deliver by action), actions, deliver, diagnostics, hover, progress, settings.
 Model work never happens in a handler: commands start jobs and return `{jobId}` at once, codeAction
 only formats, and hover waits at most its configured budget.
 """
@@ -36,9 +36,9 @@ from .actions import (
 from .actions import resolve as resolve_action
 from .client import ClientCaps, LogForwarder, log_message, notify, show_message
 from .diagnostics import FindingStore, finding_range, to_diagnostics
-from .documents import OpenDocuments
 from .hover import HoverCache, definition_key
 from .jobs import JobManager
+from .open_documents import OpenDocuments
 from .settings import SECTION, Settings, from_init_options, from_push
 from .transport import framing
 
@@ -156,7 +156,7 @@ class CadreServer(LanguageServer):
             known = [healthy[e] for e in info.get("endpoints", []) if e in healthy]
             roles[role] = {"endpoints": info.get("endpoints", []), "model": info.get("model", "?"),
                            "healthy": any(known) if known else None}
-        from .runner import status_jobs  # runner (and deliver, explain, progress) load with the first job
+        from .action_jobs import status_jobs  # loads with the first job (with deliver, explain, progress)
 
         return {"roles": roles, "jobs": status_jobs(self), "queue": self.jobs.queued,
                 "stats": self.engine.pool.stats_dict(), "debug": self.debug_counts()}
@@ -192,7 +192,7 @@ class CadreServer(LanguageServer):
         doc = self.docs.get(uri)
         if doc is None:
             return 0
-        from .runner import start_action
+        from .action_jobs import start_action
 
         changed = self.tracker.changed_definitions(uri, doc.text, doc.language)
         for definition in changed[:MAX_SAVE_REVIEWS]:
@@ -370,7 +370,7 @@ def build_server(config_path: str | None = None) -> CadreServer:
     def register_action(action: str) -> None:
         @server.command(COMMANDS[action])  # type: ignore[index]
         async def run_action(ls: CadreServer, *args: Any) -> dict[str, Any]:
-            from .runner import NotReadable, start_action
+            from .action_jobs import NotReadable, start_action
 
             await ls.ready.wait()
             try:

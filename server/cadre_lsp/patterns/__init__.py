@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..config.schema import Config
     from ..core import ProgressCallback, Request, Result, Route
-    from ..models.roles import ModelPool
+    from ..models.pool import ModelPool
 
 __all__ = ["run_pattern"]
 

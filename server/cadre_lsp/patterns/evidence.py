@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..core import Finding
 from ..verify import (
     GENERATE_SCHEMA,
     Evidence,
@@ -26,7 +27,6 @@ from ..verify import (
     signature_and_docstring,
     stated_examples,
 )
-from ..core import Finding
 from .job import Candidate, Verdict
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from .target import build_target
 
 if TYPE_CHECKING:
     from ..config.schema import Config
-    from ..models.roles import ModelPool
+    from ..models.pool import ModelPool
 
 
 async def hover_text(config: Config, pool: ModelPool, request: Request) -> str:

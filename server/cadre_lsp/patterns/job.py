@@ -21,7 +21,7 @@ from ..models.base import Completion, Message, TokenCallback, emit
 
 if TYPE_CHECKING:
     from ..config.schema import Config
-    from ..models.roles import ModelPool
+    from ..models.pool import ModelPool
     from .evidence import Verification
 
 

@@ -14,7 +14,7 @@ from .target import build_target
 
 if TYPE_CHECKING:
     from ..config.schema import Config
-    from ..models.roles import ModelPool
+    from ..models.pool import ModelPool
 
 
 async def run_pattern(config: Config, pool: ModelPool, request: Request, route: Route,

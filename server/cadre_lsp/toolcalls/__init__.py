@@ -4,6 +4,7 @@ rewrite edit format that turns a rewritten block into the same Edit calls.
 Nothing here touches files; `cadre_lsp.edits` turns valid calls into FileEdits and answers.
 """
 
+from .call_checks import SHELL_REFUSED, validate_call
 from .constrained import edit_calls_schema, report_schema, response_format
 from .fences import Fence, canonical_language, fenced_blocks, strip_chatter
 from .messages import extraction_messages, number_lines, retry_messages, rewrite_messages
@@ -21,7 +22,6 @@ from .specs import (
     tool_specs,
 )
 from .types import Extraction, ToolCall
-from .validate import SHELL_REFUSED, validate_call
 
 __all__ = [
     "ALL_TOOLS",

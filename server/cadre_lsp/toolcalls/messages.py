@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..models.base import Message
-from .prompts import (
+from .tool_prompts import (
     EXTRACT_CHANGE,
     EXTRACT_FILE,
     EXTRACT_SYSTEM,

@@ -17,11 +17,11 @@ import json
 import re
 from typing import Any
 
+from .call_checks import validate_call
 from .fences import fenced_blocks, strip_chatter
 from .lenient_json import LenientJSONError, decode_value, loads
 from .normalize import NAME_ALIASES, canonical_tool, infer_tool, normalize_call
 from .types import Extraction, ToolCall
-from .validate import validate_call
 
 MAX_CALLS = 64
 MAX_SCAN_ATTEMPTS = 256

@@ -36,7 +36,7 @@ class Extraction:
 
     def feedback(self) -> str:
         """A short message listing each rejected call and why, for one retry round with the model."""
-        from .prompts import REJECTED_CALL, RETRY_REJECTED
+        from .tool_prompts import REJECTED_CALL, RETRY_REJECTED
 
         lines = []
         for item, reason in self.rejected:
