@@ -62,7 +62,7 @@ class Request:
     pattern: str | None = None
     workspace_root: str | None = None
     task_type: str | None = None
-    """Per-request routing override (seed 003 `task_type`), e.g. "code_generation"."""
+    """Per-request routing override (`task_type`), e.g. "code_generation"."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Decide which role and pattern serve a request, and say why (seeds 003 and 004 "auto").
+"""Decide which role and pattern serve a request, and say why (the `auto` pattern included).
 
 Order: a per-request `task_type` override, then the editor action kind, then keyword/regex rules on
 the free-form instruction, then the default task. The pattern is the explicit one if given, else the

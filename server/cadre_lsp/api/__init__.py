@@ -1,4 +1,4 @@
-"""`cadre-lsp api`: the patterns as models of an OpenAI-compatible HTTP API (seed 004's server, redone).
+"""`cadre-lsp api`: the patterns as models of an OpenAI-compatible HTTP API.
 
 The HTTP layer only: the chat pipeline it serves lives in `cadre_lsp.chat`.
 """

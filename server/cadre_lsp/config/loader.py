@@ -99,7 +99,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def expand_env(value: Any, *, env: Mapping[str, str] | None = None) -> Any:
-    """Expand ${VAR} and ${VAR:-default} in every string of a nested structure (seed 002)."""
+    """Expand ${VAR} and ${VAR:-default} in every string of a nested structure."""
     env = os.environ if env is None else env
     if isinstance(value, str):
         return _ENV_RE.sub(lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else ""), value)

@@ -69,7 +69,7 @@ class EndpointConfig:
 
 @attrs.define(kw_only=True)
 class RoutingRule:
-    """A keyword/regex rule for free-form requests (seed 003)."""
+    """A keyword/regex rule for free-form requests."""
 
     task_type: str
     """Task type this rule assigns (e.g. code_generation, explanation)."""
@@ -97,7 +97,7 @@ class RoutingConfig:
 
 @attrs.define(kw_only=True)
 class PatternStep:
-    """One step of a custom pattern (seed 004 "custom patterns", seed 001 chains)."""
+    """One step of a custom pattern (patterns/custom.py says what each kind does)."""
 
     kind: Literal["generate", "validate", "judge", "extract_tools", "revise", "verify"]
     role: str = "coding"
@@ -214,7 +214,7 @@ class Config:
     roles: dict[str, list[str]] = attrs.field(factory=dict)
     """Role -> endpoint names; the list is the fallback chain, tried in order."""
     fallback_role: str | None = "reasoning"
-    """When every endpoint of a role fails, try this role's chain (seed 002)."""
+    """When every endpoint of a role fails, try this role's chain."""
     action_patterns: dict[str, str] = attrs.field(factory=dict)
     """Default pattern per editor action (explain/implement/fix/review)."""
     routing: RoutingConfig = attrs.field(factory=RoutingConfig)

@@ -9,7 +9,7 @@ tokens are handed to the event loop with `call_soon_threadsafe`, and the stream 
 as soon as the awaiting task is cancelled, so generation ends within a token (and a long prompt's
 evaluation within one batch: the stream also carries prompt progress). Requests wait in a FIFO
 gate of `n_parallel` slots (1 unless an endpoint asks for more `concurrency`), taken in the worker, so a
-request cancelled while queued never starts its prompt evaluation (notes/local-models.md, trap 9).
+request cancelled while queued never starts its prompt evaluation.
 
 `verbosity=0` keeps llama.cpp silent: nothing may reach stdout, where the language server speaks.
 """

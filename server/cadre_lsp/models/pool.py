@@ -1,4 +1,4 @@
-"""Roles -> endpoints with concurrency limits, timeouts, retries and fallback chains (seed 002).
+"""Roles -> endpoints with concurrency limits, timeouts, retries and fallback chains.
 
 `ModelPool.chat(role, messages)` is the only way the pipeline talks to models: it picks the role's
 endpoint chain, waits for a slot, applies the endpoint's timeout, retries transient failures with

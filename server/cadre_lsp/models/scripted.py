@@ -1,4 +1,4 @@
-"""Scripted backend: replays recorded exchanges from a JSON/JSONL file (seed 001's FixtureClient).
+"""Scripted backend: replays recorded exchanges from a JSON/JSONL file (for tests, benches and offline demos).
 
 For deterministic tests, benchmarks and offline demos. Each exchange is an object:
 

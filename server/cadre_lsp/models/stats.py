@@ -1,4 +1,4 @@
-"""Per-endpoint statistics (seed 003 get_stats): calls, failures, fallbacks, latency, tokens/s."""
+"""Per-endpoint statistics : calls, failures, fallbacks, latency, tokens/s."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The built-in patterns (seed 004, done better): primary, tools, hybrid, validated, compete.
+"""The built-in patterns: primary, tools, hybrid, validated, compete.
 
 Each is an async function over a PatternJob (job.py), written once for the editor, the CLI and the
 chat API: what a step produces and how it is checked is the job's business (CodeJob, ChatJob).

@@ -1,4 +1,4 @@
-"""Custom patterns declared in config: a named list of steps (seed 004 "custom patterns", seed 001 chains),
+"""Custom patterns declared in config: a named list of steps,
 interpreted once for the editor, the CLI and the chat API.
 
     [patterns.review_and_fix]

@@ -3,7 +3,7 @@
 Use them as llama.cpp / OpenAI `response_format` (`response_format(schema, name)`), as Ollama's
 `format`, or with xllamacpp's `handle_chat_completions`. Every free string has a `maxLength`:
 small models otherwise copy the whole listing into `old_string` until `max_tokens` runs out and the
-JSON is cut off (notes/local-models.md, trap 6). Property order is the generation order, so an
+JSON is cut off. Property order is the generation order, so an
 optional `why` field comes first when asked for: "say what is wrong, then fix it" helped the 0.5B.
 The replies parse with `parse_tool_calls` (the `{"calls": [...]}` and `{"findings": [...]}` wrappers
 are understood).

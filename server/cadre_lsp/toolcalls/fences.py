@@ -1,7 +1,7 @@
 """Markdown fenced code blocks in model output, and the cleaning every reply needs first.
 
 Models wrap almost everything in ``` fences (the 0.5B and 1.5B Qwen coders did so for 5/5 tool-call
-replies, see notes/local-models.md), forget the closing fence when they run out of tokens, and put
+replies, measured here), forget the closing fence when they run out of tokens, and put
 `<think>` blocks and chat-template tokens around the answer. These helpers deal with that once.
 """
 

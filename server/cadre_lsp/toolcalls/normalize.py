@@ -2,7 +2,7 @@
 
 Kept as data (like aider keeps model quirks in data). Renames happen only when the canonical key is
 absent, so an explicit `path` always wins over an alias. When a model names the *function it is
-fixing* instead of the tool (Qwen2.5-Coder 0.5B did this in 5/5 replies, notes/local-models.md),
+fixing* instead of the tool (Qwen2.5-Coder 0.5B did this in 5/5 replies),
 the tool is inferred from the argument names, which are unambiguous for Edit and Write.
 """
 

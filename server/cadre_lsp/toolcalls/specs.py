@@ -1,6 +1,6 @@
 """The tools a model may call, as JSON schemas and as OpenAI-style function specs.
 
-Argument names follow Claude Code's tools (seed 004) with `path` in place of `file_path`; the parser
+Argument names follow Claude Code's tools with `path` in place of `file_path`; the parser
 accepts `file_path` and other common spellings (normalize.py). Line numbers in `Report` are the 1-based
 file line numbers the review prompt shows in its gutter; patterns/review.py reads them into findings.
 

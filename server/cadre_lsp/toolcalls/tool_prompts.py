@@ -2,7 +2,7 @@
 
 Short on purpose (the embedded models are 0.5B-1.5B) and ordered as a stable prefix: the system
 prompt, then the file, then the part that varies, so llama.cpp reuses the KV cache across calls of a
-job (581-token prompt: 12.8 s cold, 0.32 s warm, notes/local-models.md). Code the model must quote
+job (581-token prompt: 12.8 s cold, 0.32 s warm, measured here). Code the model must quote
 never carries a line-number gutter: small models copy the gutter into old_string.
 """
 
