@@ -170,3 +170,20 @@ async def test_review_puts_a_proven_finding_first(ws: Workspace) -> None:
     assert proven.severity == "error" and proven.message.startswith("confirmed by running it: chunk([1, 2, 3], 2)")
     assert (proven.start_line, proven.end_line) == (0, DOCUMENTED.count("\n") - 1)  # the whole definition
     assert model.message == "range looks odd"
+
+
+async def test_primary_runs_the_docstring_examples_without_a_model_call(ws: Workspace) -> None:
+    _file(ws, DOCUMENTED)
+    eng = ws.engine({"coder": {"exchanges": [{"reply": block(WRONG)}]}}, verify=True)
+    res = await eng.run(_request(ws, "primary"))
+    assert len(requests_of(eng, "coder")) == 1  # no examples were generated
+    assert res.edits and res.partial  # delivered, but marked: its own docstring says it is wrong
+    assert "evidence FAIL (chunk([1, 2, 3], 2) returned [[1, 2]]" in res.summary
+
+
+async def test_an_unverified_edit_says_so(ws: Workspace) -> None:
+    _file(ws, UNDOCUMENTED)
+    eng = ws.engine({"coder": {"exchanges": [{"reply": block(TAX_FIXED)}]}}, verify=True)
+    res = await eng.run(_request(ws, "primary"))
+    assert res.edits and not res.partial
+    assert "not verified by running it (no executable evidence (no docstring examples))" in res.summary

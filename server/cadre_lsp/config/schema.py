@@ -135,6 +135,9 @@ class VerifyConfig:
     """Where examples come from: the docstring (doctests, stated equalities), and a model writing
     input/expected pairs from the signature and docstring only. (The workspace's own tests: use
     `[validated] check_command`, which runs on a copy with the candidate applied.)"""
+    primary: bool = True
+    """The primary pattern runs a fix on its docstring's own examples too (no model call; a failure is
+    reported, the edit still delivered, marked partial)."""
     generator_role: str = "coding"
     """The role that writes generated examples."""
     max_examples: int = attrs.field(default=5, validator=attrs.validators.ge(1))

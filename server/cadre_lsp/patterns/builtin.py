@@ -18,9 +18,18 @@ from .verdicts import judge, validate
 
 
 async def primary(job: PatternJob) -> Outcome:
-    """One call to the routed role."""
+    """One call to the routed role; a fix is then run on what its docstring states (no model call), so
+    the user hears whether the examples pass, and a failing one is delivered as partial."""
     job.total_steps = 1
-    return Outcome(await job.check(await job.produce(job.route.role, final=True)))
+    cand = await job.check(await job.produce(job.route.role, final=True))
+    if not (cand.usable and job.makes_edits and job.config.verify.primary):
+        return Outcome(cand)
+    verdict = await job.verify(cand, generate=False)
+    if verdict is None:
+        return Outcome(cand)
+    reasons = "; ".join(verdict.reasons)[:300]
+    job.notes.append(f"evidence {'PASS' if verdict.passed else 'FAIL'} ({reasons})")
+    return Outcome(cand, partial=not verdict.passed, verdict=verdict)
 
 
 async def tools(job: PatternJob) -> Outcome:

@@ -126,10 +126,18 @@ class CodeJob(PatternJob):
     async def check(self, cand: Candidate) -> Candidate:
         return await run_checks(self, cand)
 
-    async def verify(self, cand: Candidate) -> Verdict | None:
+    async def verify(self, cand: Candidate, *, generate: bool = True) -> Verdict | None:
         from .evidence import verify_candidate
 
-        return await verify_candidate(self, cand)
+        return await verify_candidate(self, cand, generate=generate)
+
+    def unverified_why(self) -> str:
+        if not self.makes_edits:
+            return ""
+        run = self.evidence_run
+        if run is None:
+            return f"{self.route.pattern} runs no checks"
+        return run.why_none or ("" if run.examples else "no executable evidence")
 
     def plans(self) -> bool:
         return self.makes_edits

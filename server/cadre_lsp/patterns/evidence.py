@@ -145,7 +145,7 @@ def _checkable(job: CodeJob) -> str:
     return ""
 
 
-async def gather(job: CodeJob) -> EvidenceRun:
+async def gather(job: CodeJob, *, generate: bool = True) -> EvidenceRun:
     """The job's evidence (once per job): stated examples, generated ones when the docstring states
     fewer than `verify.min_stated`, and the original code's results on them."""
     if job.evidence_run is not None:
@@ -160,10 +160,10 @@ async def gather(job: CodeJob) -> EvidenceRun:
     if "docstring" in cfg.sources:
         run.evidence = stated_examples(job.target.text, name)
     # Review runs what the docstring states only: a generated example is a claim, not proof of a bug.
-    if job.makes_edits and "generated" in cfg.sources and run.evidence.count() < cfg.min_stated:
+    if generate and job.makes_edits and "generated" in cfg.sources and run.evidence.count() < cfg.min_stated:
         run.evidence = run.evidence.merged(await _generate(job, name))
     if not run.evidence.examples:
-        run.why_none = "no executable evidence (no docstring examples, none generated)"
+        run.why_none = "no executable evidence (no docstring examples" + (", none generated)" if generate else ")")
         return run
     run.original = await _run(job, job.request.text, "original")
     orig = run.original
@@ -195,10 +195,10 @@ async def _run(job: CodeJob, source: str, label: str) -> RunReport:
     return report
 
 
-async def verify_candidate(job: CodeJob, cand: Candidate) -> Verdict | None:
+async def verify_candidate(job: CodeJob, cand: Candidate, *, generate: bool = True) -> Verdict | None:
     """Run `cand` on the evidence: PASS when every trusted example passes; FAIL with the concrete
     failures otherwise; None when there is no evidence to run (the caller may ask a model)."""
-    run = await gather(job)
+    run = await gather(job, generate=generate)
     if not run.examples or cand.edit is None:
         return None
     if cand.verification is None:

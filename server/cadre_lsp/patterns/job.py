@@ -143,9 +143,14 @@ class PatternJob:
         """What running the current code showed to be wrong (said to the model with every request)."""
         return []
 
-    async def verify(self, cand: Candidate) -> Verdict | None:
-        """A verdict from running the candidate on its evidence, or None where there is none."""
+    async def verify(self, cand: Candidate, *, generate: bool = True) -> Verdict | None:
+        """A verdict from running the candidate on its evidence, or None where there is none.
+        `generate=False`: only what the code itself states (no model call)."""
         return None
+
+    def unverified_why(self) -> str:
+        """Why the delivered candidate was not run on any evidence ("" when it was or need not be)."""
+        return ""
 
     def check_steps(self, name: str) -> None:
         """Refuse a custom pattern this front end cannot run, before any step runs (CadreError)."""

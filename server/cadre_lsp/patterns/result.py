@@ -55,6 +55,9 @@ def to_result(job: CodeJob, outcome: Outcome) -> Result:
         note += f"; {fallbacks}"
     if cand.refused:
         note += "; refused " + "; ".join(cand.refused)
+    unverified = job.unverified_why() if cand.verification is None else ""
+    if unverified:
+        note += f"; not verified by running it ({unverified})"
     if req.action in ("fix", "implement") and cand.edit is not None:
         res.edits = [cand.edit]
         changed = sum(1 for _ in cand.edit.changes)
