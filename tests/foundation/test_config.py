@@ -73,6 +73,10 @@ def test_env_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("[roles]\ncoding = [\"nope\"]\n", "roles.coding", "not defined"),
         ("[roles]\nwizard = [\"coder\"]\n", "roles.wizard", "unknown role"),
         ("profile = \"giant\"\n", "profile", "unknown profile"),
+        ("[compete]\ncompetitors = [\"coding@hot\"]\n", "compete.competitors.0", "bad temperature"),
+        ("[verify]\ngenerator_role = \"coder\"\n", "verify.generator_role", "unknown role"),
+        ("[verify]\nmax_examples = 0\n", "verify.max_examples", ">= 1"),
+        ("[verify]\nsources = [\"tests\"]\n", "verify.sources.0", "tests"),
     ],
 )
 def test_bad_values_name_key_and_file(tmp_path: Path, toml: str, key: str, expect: str) -> None:

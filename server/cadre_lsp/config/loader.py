@@ -212,6 +212,7 @@ def structure(layers: list[Layer]) -> Config:
 def check_references(cfg: Config, layers: list[Layer]) -> None:
     """Cross-field checks cattrs cannot do: roles name existing endpoints, patterns are valid."""
     from .schema import ROLES as KNOWN_ROLES
+    from .schema import parse_role_spec
 
     for role, names in cfg.roles.items():
         if role not in KNOWN_ROLES:
@@ -232,7 +233,13 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
         return ConfigError(f"{src}: `{key}`: {problem}", key=key, source=src)
 
     def role_problem(role: str | None) -> str | None:
-        if role is None or role.partition("@")[0] in KNOWN_ROLES:
+        if role is None:
+            return None
+        try:
+            name = parse_role_spec(role)[0]
+        except ValueError as exc:
+            return str(exc)
+        if name in KNOWN_ROLES:
             return None
         return f"unknown role {role!r}{_did_you_mean(role, list(KNOWN_ROLES))} (expected one of " \
                f"{', '.join(KNOWN_ROLES)})"
@@ -244,7 +251,7 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
     if cfg.generation.max_tokens < 1:
         raise fail("generation.max_tokens", f"must be >= 1, got {cfg.generation.max_tokens}")
     role_refs = [("fallback_role", cfg.fallback_role), ("hover.role", cfg.hover.role),
-                 ("compete.judge_role", cfg.compete.judge_role)]
+                 ("compete.judge_role", cfg.compete.judge_role), ("verify.generator_role", cfg.verify.generator_role)]
     role_refs += [(f"compete.competitors.{i}", c) for i, c in enumerate(cfg.compete.competitors)]
     role_refs += [(f"routing.tasks.{t}.role", r.role) for t, r in cfg.routing.tasks.items()]
     role_refs += [(f"jobs_per_role.{r}", r) for r in cfg.jobs_per_role]
