@@ -26,21 +26,19 @@ def codec_for(encoding: str | None) -> PositionCodec:
 class LineTable:
     """The text's line table (text.py, shared with the pipeline) with positions in client units."""
 
-    __slots__ = ("ends", "starts", "text")
+    __slots__ = ("ends", "lines", "starts", "text")
 
     def __init__(self, text: str) -> None:
-        table = line_table(text)
-        self.text, self.starts, self.ends = text, table.starts, table.ends
+        self.lines = line_table(text)
+        self.text, self.starts, self.ends = text, self.lines.starts, self.lines.ends
 
     @property
     def line_count(self) -> int:
-        return len(self.starts)
+        return self.lines.line_count
 
     def line_text(self, line: int) -> str:
         """The text of a line without its terminator ("" past the end)."""
-        if not 0 <= line < len(self.starts):
-            return ""
-        return self.text[self.starts[line] : self.ends[line]]
+        return self.lines.line_text(line)
 
     def offset(self, line: int, character: int, encoding: str | None = None) -> int:
         """Offset of an LSP position; past the end of a line clamps to the line end (LSP says so)."""
