@@ -41,7 +41,8 @@ def _request(ws: Workspace, pattern: str):  # type: ignore[no-untyped-def]
 
 
 def examples_reply(*pairs: tuple[list[str], str]) -> str:
-    return json.dumps({"examples": [{"args": a, "expected": e, "raises": ""} for a, e in pairs]})
+    """The generator's answer: one `add_tax(args) == expected` line per example."""
+    return json.dumps({"examples": [f"add_tax({', '.join(a)}) == {e}" for a, e in pairs]})
 
 
 async def test_validated_revises_with_the_concrete_failure_and_never_asks_the_validator(ws: Workspace) -> None:

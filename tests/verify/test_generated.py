@@ -58,3 +58,14 @@ def test_messages_and_schema_are_grammar_friendly() -> None:
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "up to 5" in messages[0]["content"] and "def f(x)" in messages[1]["content"]
     assert "oneOf" not in json.dumps(GENERATE_SCHEMA) and "null" not in json.dumps(GENERATE_SCHEMA)
+
+
+def test_one_line_examples_read_like_docstring_lines() -> None:
+    text = json.dumps({"examples": ["median([3, 1, 2]) == 2", "median([1, 2, 3, 4]) == 2.5",
+                                    "median([]) raises ValueError", "median(__import__('os')) == 1",
+                                    "the median of two numbers"]})
+    ev = parse_generated(text, "median")
+    assert [e.describe() for e in ev.examples] == ["median([3, 1, 2]) == 2", "median([1, 2, 3, 4]) == 2.5",
+                                                   "median([]) raises ValueError"]
+    assert all(e.source == "generated" for e in ev.examples)
+    assert len(ev.dropped) == 2  # a call that is not literal, and prose: dropped, counted, never run

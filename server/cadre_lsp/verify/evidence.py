@@ -108,9 +108,9 @@ def stated_examples(source: str, function: str) -> Evidence:
         _read_doctests(lines, start, end, function, evidence)
         for i in range(start, end + 1):
             if not lines[i].lstrip().startswith((">>>", "...")):
-                _read_equalities(lines[i], i, function, "docstring", evidence)
+                read_equalities(lines[i], i, function, "docstring", evidence)
     for i, comment in comments:
-        _read_equalities(comment, i, function, "comment", evidence)
+        read_equalities(comment, i, function, "comment", evidence)
     return evidence
 
 
@@ -263,7 +263,7 @@ def _exception_name(text: str) -> str | None:
     return name if name.isidentifier() and name[:1].isupper() else None
 
 
-def _read_equalities(line: str, at: int, function: str, source: str, evidence: Evidence) -> None:
+def read_equalities(line: str, at: int | None, function: str, source: str, evidence: Evidence) -> None:
     """`f(x) == y`, `f(x) -> y`, `f(x) returns y`, `f(x) gives y`, `f(x) raises E` anywhere in a line."""
     last = re.escape(function.rsplit(".", 1)[-1])
     for m in re.finditer(rf"(?<![\w])((?:[A-Za-z_]\w*\.)*{last})\s*\(", line):
