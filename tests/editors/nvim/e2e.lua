@@ -67,6 +67,12 @@ step('attach', function()
   end)
   report.client = { name = client.name, root = client.config.root_dir, encoding = client.offset_encoding }
   report.nvim = vim.version().major .. '.' .. vim.version().minor .. '.' .. vim.version().patch
+  local caps = client.config.capabilities or {}
+  report.setup_called = require('cadre').options ~= nil
+  report.native = vim.lsp.is_enabled ~= nil and vim.lsp.is_enabled('cadre')
+  report.star_capability = ((caps.experimental or {}).userDefault) == true
+  report.star_on_attach = vim.g.cadre_test_star_on_attach
+  report.pattern_picker = (((caps.experimental or {}).cadre or {}).patternPicker) == true
 end)
 
 step('code actions', function()
@@ -199,6 +205,17 @@ step('progress', function()
   report.progress_seen = state.progress_seen
   report.begun = state.begun
   report.progress_left = vim.tbl_count(state.progress)
+end)
+
+step('help', function()
+  -- :help cadre from the plugin's doc/ (the test runs a copy of the plugin, so helptags writes there).
+  vim.cmd('helptags ' .. vim.fn.fnameescape(vim.env.CADRE_NVIM_PLUGIN .. '/doc'))
+  report.help = {}
+  for _, tag in ipairs({ 'cadre', 'cadre-neovim-0.11', ':CadreFix', 'cadre-options', 'cadre-statusline' }) do
+    vim.cmd('help ' .. tag)
+    report.help[tag] = vim.fn.expand('%:t') .. ':' .. vim.api.nvim_get_current_line()
+    vim.cmd('helpclose')
+  end
 end)
 
 step('checkhealth', function()

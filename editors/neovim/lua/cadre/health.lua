@@ -92,14 +92,28 @@ function M.check()
   local cadre = require('cadre')
   local opts = cadre.options
   report.start('cadre: setup')
-  if not opts then
-    report.error("require('cadre').setup() has not been called", { "Add require('cadre').setup({}) to your config." })
+  local native = vim.lsp.config and vim.lsp.is_enabled and vim.lsp.is_enabled('cadre')
+  if native then
+    -- 0.11+: the resolved config (lsp/cadre.lua under vim.lsp.config('*'), the user's overrides on top).
+    local resolved = vim.lsp.config.cadre or {}
+    if type(resolved.cmd) ~= 'table' then
+      report.error('vim.lsp.config.cadre.cmd is not a list: ' .. vim.inspect(resolved.cmd))
+      return
+    end
+    opts = require('cadre.config').merge({
+      cmd = resolved.cmd, filetypes = resolved.filetypes, root_markers = resolved.root_markers,
+    })
+    report.ok((cadre.options and 'setup() -> ' or '') .. "vim.lsp.enable('cadre') (lsp/cadre.lua); filetypes: "
+      .. table.concat(opts.filetypes, ', '))
+  elseif not opts then
+    report.error("cadre is not enabled", {
+      "Neovim 0.11+: vim.lsp.enable('cadre')", "Neovim 0.7-0.10: require('cadre').setup({})" })
     opts = require('cadre.config').merge({})
   else
     report.ok('setup() called; filetypes: ' .. table.concat(opts.filetypes, ', '))
   end
   report.info('Neovim ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor) .. '.'
-    .. tostring(vim.version().patch) .. (vim.lsp.start and ' (vim.lsp.start)' or ' (vim.lsp.start_client)'))
+    .. tostring(vim.version().patch) .. (native and ' (vim.lsp.enable)' or vim.lsp.start and ' (vim.lsp.start)' or ' (vim.lsp.start_client)'))
 
   report.start('cadre: server binary')
   local base, config_file = M.cli(opts.cmd)

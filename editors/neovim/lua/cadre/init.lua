@@ -1,8 +1,9 @@
 -- cadre: Neovim client for cadre-lsp (Explain / Implement / Fix / Review with local models).
 --
---   require('cadre').setup({ cmd = {...}, settings = {...}, filetypes = {...} })
+--   Neovim 0.11+:  vim.lsp.enable('cadre')   (lsp/cadre.lua; options through vim.lsp.config('cadre', {...}))
+--   Neovim 0.7+:   require('cadre').setup({ cmd = {...}, settings = {...}, filetypes = {...} })
 --
--- Works on Neovim 0.7.2 and newer. Code actions come through the usual vim.lsp.buf.code_action()
+-- Works on Neovim 0.7.2 and newer; on 0.11+ setup() itself goes through vim.lsp.config + vim.lsp.enable. Code actions come through the usual vim.lsp.buf.code_action()
 -- (0.7: :lua vim.lsp.buf.range_code_action() for a visual range); explain results open in a float
 -- (:CadreLast); require('cadre').statusline() shows running jobs and progress; :CadreStatus,
 -- :CadreCancel, :CadreExplain/:CadreImplement/:CadreFix/:CadreReview; :checkhealth cadre.
@@ -29,6 +30,13 @@ function M.setup(opts)
     notify_summaries = M.options.notify_summaries,
   })
   require('cadre.commands').create()
+
+  if vim.fn.has('nvim-0.11') == 1 and vim.lsp.config and vim.lsp.enable then
+    -- The 0.11+ way: lsp/cadre.lua under the user's vim.lsp.config('*') defaults, setup()'s options over it.
+    vim.lsp.config('cadre', require('cadre.lsp').native_overrides(M.options, opts))
+    vim.lsp.enable('cadre')
+    return M
+  end
 
   local group = vim.api.nvim_create_augroup('cadre', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {

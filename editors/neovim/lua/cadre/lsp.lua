@@ -52,20 +52,71 @@ function M.settings_payload(settings)
   return { cadre = settings }
 end
 
-local function capabilities(opts)
-  local caps = vim.lsp.protocol.make_client_capabilities()
-  caps.window = caps.window or {}
-  caps.window.workDoneProgress = true
+--- What cadre adds to a client's capabilities (merged over Neovim's own, and on 0.11+ over the user's
+--- vim.lsp.config('*') capabilities too).
+function M.extra_capabilities(opts)
+  local caps = { window = { workDoneProgress = true } }
   if not opts.show_document then
     caps.window.showDocument = { support = false }
   end
   -- We run `cadre.runWithPattern` ourselves (commands.pick_pattern, vim.ui.select): the server then lists
   -- one "cadre: With pattern…" code action instead of every "<Action> with <pattern>" variant.
-  caps.experimental = vim.tbl_deep_extend('force', caps.experimental or {}, { cadre = { patternPicker = true } })
+  caps.experimental = { cadre = { patternPicker = true } }
+  return caps
+end
+
+local function capabilities(opts)
+  local caps = vim.tbl_deep_extend('force', vim.lsp.protocol.make_client_capabilities(), M.extra_capabilities(opts))
   if opts.capabilities then
     caps = vim.tbl_deep_extend('force', caps, opts.capabilities)
   end
   return caps
+end
+
+--- The workspace root for buffer `bufnr` on 0.11+ (a vim.lsp.config root_dir function): the nearest
+--- ancestor holding one of the config's root_markers, else the cwd (as setup() does on 0.7-0.10).
+function M.native_root_dir(bufnr, on_dir)
+  local resolved = vim.lsp.config.cadre or {}
+  local markers = resolved.root_markers or require('cadre.config').defaults.root_markers
+  on_dir(vim.fs.root(bufnr, markers) or vim.fn.getcwd())
+end
+
+--- The config `lsp/cadre.lua` returns for vim.lsp.config / vim.lsp.enable (Neovim 0.11+). It sets
+--- only cadre's own fields: Neovim merges it over the user's vim.lsp.config('*') defaults
+--- (capabilities, on_attach, on_init, ...) and the user's vim.lsp.config('cadre', {...}) over it.
+--- No init_options/on_init: 0.11+ answers the server's workspace/configuration from `settings` and
+--- sends them with workspace/didChangeConfiguration itself.
+function M.native_config()
+  local defaults = require('cadre.config').defaults
+  return {
+    cmd = vim.deepcopy(defaults.cmd),
+    filetypes = vim.deepcopy(defaults.filetypes),
+    root_markers = vim.deepcopy(defaults.root_markers),
+    root_dir = M.native_root_dir,
+    settings = { cadre = vim.empty_dict() },
+    capabilities = M.extra_capabilities(defaults),
+    handlers = handlers.table(),
+  }
+end
+
+--- setup(opts) on 0.11+: the same options as a vim.lsp.config('cadre', ...) override, only the keys
+--- the user gave (anything else comes from lsp/cadre.lua and vim.lsp.config('*')).
+function M.native_overrides(opts, user)
+  user = user or {}
+  local out = { cmd = opts.cmd, filetypes = opts.filetypes, root_markers = opts.root_markers }
+  if user.cmd_env then
+    out.cmd_env = opts.cmd_env
+  end
+  if user.settings then
+    out.settings = M.settings_payload(opts.settings)
+  end
+  if user.show_document ~= nil or user.capabilities then
+    out.capabilities = vim.tbl_deep_extend('force', M.extra_capabilities(opts), opts.capabilities or {})
+  end
+  if user.on_attach then
+    out.on_attach = opts.on_attach
+  end
+  return out
 end
 
 --- The client config for one root (the table vim.lsp.start / start_client take).
