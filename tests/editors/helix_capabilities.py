@@ -86,3 +86,33 @@ def configuration_answer(config: Any, items: list[types.ConfigurationItem]) -> l
 
 def has_show_document(profile: str) -> bool:
     return bool(raw_profile(profile)["capabilities"]["window"].get("showDocument", {}).get("support"))
+
+
+# -- which servers Helix asks for a feature (helix-core syntax/config.rs: LanguageServerFeatures) -----------
+
+FEATURES = ("format", "goto-definition", "goto-declaration", "goto-type-definition", "goto-reference",
+            "goto-implementation", "signature-help", "hover", "document-highlight", "completion",
+            "code-action", "workspace-command", "document-symbols", "workspace-symbols", "diagnostics",
+            "rename-symbol", "inlay-hints", "document-colors")
+"""Helix's LanguageServerFeature names (kebab-case in languages.toml)."""
+
+
+def language_servers_with_feature(entries: list[Any], feature: str) -> list[str]:
+    """The servers of a `language-servers = [...]` list that Helix uses for `feature`, in order.
+
+    An entry is a name (every feature) or `{ name, only-features | except-features }`; Helix's
+    LanguageServerFeatures::has_feature is `(only.is_empty() || only.contains(f)) && !excluded.contains(f)`,
+    and it refuses an entry that sets both lists.
+    """
+    assert feature in FEATURES, feature
+    out = []
+    for entry in entries:
+        if isinstance(entry, str):
+            out.append(entry)
+            continue
+        only, excluded = entry.get("only-features", []), entry.get("except-features", [])
+        assert not (only and excluded), f"{entry['name']}: Helix rejects only-features with except-features"
+        assert set(only) | set(excluded) <= set(FEATURES), entry
+        if (not only or feature in only) and feature not in excluded:
+            out.append(entry["name"])
+    return out

@@ -207,11 +207,18 @@ def test_languages_toml_adds_cadre_next_to_helix_defaults() -> None:
     defaults = {"python": "pylsp", "rust": "rust-analyzer", "go": "gopls", "lua": "lua-language-server",
                 "c": "clangd", "cpp": "clangd", "javascript": "typescript-language-server",
                 "typescript": "typescript-language-server"}
-    for name, servers in languages.items():
+    for name, entries in languages.items():
+        servers = [e if isinstance(e, str) else e["name"] for e in entries]
         assert servers[-1] == "cadre", name
         assert len(servers) >= 2, f"{name}: the default server must stay in the list"
         if name in defaults:
             assert defaults[name] in servers, name
+        # Helix shows hover only once every server asked has answered: cadre (a model call, up to its
+        # hover budget) is left out of hover by default, and only of hover.
+        for feature in helix.FEATURES:
+            asked = helix.language_servers_with_feature(entries, feature)
+            assert ("cadre" in asked) == (feature != "hover"), (name, feature)
+            assert [s for s in servers if s != "cadre"] == [s for s in asked if s != "cadre"], (name, feature)
     # The settings the server reads from initializationOptions, in the shape Helix sends them.
     settings = from_init_options(server["config"], None)
     assert settings["hover"]["enabled"] is True
@@ -323,6 +330,7 @@ async def test_helix_explain_reaches_the_user(helix_session: Session, scripted_w
 
 
 async def test_helix_hover_answers_within_budget(helix_session: Session) -> None:
+    """For users who list plain "cadre" (hover on, as the languages.toml header says): the server's hover."""
     hover = await helix_session.client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=helix_session.buffer.uri),
         position=types.Position(line=3, character=6)))
