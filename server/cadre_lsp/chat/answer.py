@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core import ProgressCallback, Route
 from ..models.base import Completion, Message, ModelError, UnsupportedFeature, emit
-from ..patterns.job import Candidate, PatternJob, Plan
+from ..patterns.job import Candidate, PatternJob, Plan, Verdict
 from . import chat_prompts as prompts
 from .messages import last_user_text
 from .tools import must_call, name_of, offered, read_calls, rejected_feedback, render, without_calls
@@ -102,6 +102,12 @@ class ChatJob(PatternJob):
 
     def editor_role(self) -> str:
         return "tools" if offered(self.chat) else "coding"
+
+    async def verify(self, cand: Candidate, *, generate: bool = True) -> Verdict | None:
+        """A Python answer run on the examples the request states (chat/evidence.py)."""
+        from .evidence import verify_answer
+
+        return await verify_answer(self, cand)
 
     def validation_prompt(self, cand: Candidate) -> str:
         return self.fill(prompts.VALIDATE, answer=_for_judging(cand))

@@ -158,7 +158,7 @@ async def pick_best(job: PatternJob, cands: list[Candidate], failures: list[str]
 
     dq = f"; disqualified {len(failures)}" if failures else ""
     ranked = ""
-    if len(cands) > 1 and job.makes_edits:
+    if len(cands) > 1:
         cands, ranked = await rank_by_evidence(job, cands)
     if len(cands) == 1:
         job.notes.append(f"{ranked or 'one usable candidate'}{dq}")

@@ -11,6 +11,7 @@ from ..edits import unified_diff
 from ..models.base import Message
 from . import prompts
 from .checks import run_checks
+from .explain import explain
 from .formats import edit_format, rewrite, tool_calls
 from .job import Candidate, PatternJob, Plan, Verdict
 from .review import review
@@ -87,7 +88,8 @@ class CodeJob(PatternJob):
         action = self.request.action
         if action == "explain":
             return await explain(self, role, temperature=temperature, step=step,
-                                 template=template or prompts.EXPLAIN, extra={"plan": plan or ""})
+                                 template=template or prompts.EXPLAIN, extra={"plan": plan or ""},
+                                 ground=template is None)
         if action == "review":
             return await self._review(role, temperature)
         if edit_format(self, role) == "tool_calls":
@@ -95,10 +97,15 @@ class CodeJob(PatternJob):
         return await rewrite.draft(self, role, temperature=temperature, plan=plan, step=step, template=template)
 
     async def _review(self, role: str, temperature: float | None) -> Candidate:
-        """The model's findings, with the ones running the code proves first."""
+        """Definition by definition with proof where running the code gives one (review_walk.py); a range
+        with no definitions in it (or no outline for the language) is reviewed as one block."""
         from .evidence import proven_findings
         from .review import render_findings
+        from .review_walk import review_walk
 
+        walked = await review_walk(self, role, temperature=temperature)
+        if walked is not None:
+            return walked
         cand = await review(self, role, temperature=temperature)
         proven = await proven_findings(self)
         if proven and cand.findings is not None:
@@ -113,7 +120,7 @@ class CodeJob(PatternJob):
         action = self.request.action
         if action == "explain":
             extra = {"instruction": f"\nA reviewer found problems in an earlier answer: {feedback}"}
-            return await explain(self, role, temperature=temperature, step=step, extra=extra)
+            return await explain(self, role, temperature=temperature, step=step, extra=extra, ground=True)
         if action == "review" or not cand.messages:
             return await self.produce(role, temperature=temperature, step=step)
         return await rewrite.revise(self, cand, role, feedback, step=step, temperature=temperature)
@@ -167,16 +174,3 @@ class CodeJob(PatternJob):
             raise ModelError(f"architect: {cand.error}")
         return Plan(cand.text, cand.model)
 
-
-async def explain(job: CodeJob, role: str, *, temperature: float | None = None, template: str = prompts.EXPLAIN,
-                  max_tokens: int | None = None, step: str = "explain", extra: dict[str, Any] | None = None
-                  ) -> Candidate:
-    """Prose about the target (an explanation, a plan, a hover line)."""
-    messages = job.base_messages() + [{"role": "user", "content": job.fill(template, **(extra or {}))}]
-    c = await job.call(role, messages, step=step, what="explaining", temperature=temperature,
-                       max_tokens=max_tokens)
-    text = c.text.strip()
-    cand = Candidate(role=role, model=c.model, raw=c.text, text=text, messages=messages)
-    if not text:
-        cand.error = "the model returned an empty answer"
-    return cand

@@ -27,7 +27,7 @@ from ..verify import (
     signature_and_docstring,
     stated_examples,
 )
-from .job import Candidate, Verdict
+from .job import Candidate, PatternJob, Verdict
 
 if TYPE_CHECKING:
     from .code import CodeJob
@@ -205,13 +205,17 @@ async def verify_candidate(job: CodeJob, cand: Candidate, *, generate: bool = Tr
         report = await _run(job, cand.edit.apply(), cand.model or cand.role)
         run.reports.append(report)
         cand.verification = Verification(run, report)
-    v = cand.verification
     if run.original is not None and run.original.error:
         return None  # the file cannot run here even unchanged (imports, side effects): no evidence
-    failures = v.trusted_failures()
+    return await verdict_of(job, cand.verification)
+
+
+async def verdict_of(job: PatternJob, v: Verification) -> Verdict:
+    """PASS when every trusted example passes, else FAIL with the concrete failures (said as progress)."""
     await job.say(f"verify: {v.report.summary()}"[:200], step="verify")
     if v.report.error:
         return Verdict(False, [f"running it failed: {v.report.error}"], "evidence")
+    failures = v.trusted_failures()
     if not failures:
         return Verdict(True, [v.summary()], "evidence")
     return Verdict(False, failures[:4], "evidence")
@@ -231,18 +235,18 @@ def best_by_evidence(cands: list[Candidate]) -> tuple[Candidate, str] | None:
     return best, best.verification.summary()
 
 
-async def rank_by_evidence(job: CodeJob, cands: list[Candidate]) -> tuple[list[Candidate], str]:
+async def rank_by_evidence(job: PatternJob, cands: list[Candidate]) -> tuple[list[Candidate], str]:
     """The candidates that pass the most evidence (all of them when there is none), and a note."""
     scores = []
     for cand in cands:
-        await verify_candidate(job, cand)
+        await job.verify(cand)
         scores.append(cand.verification.score() if cand.verification else None)
     if any(s is None for s in scores):
         return cands, ""
     top = max(s for s in scores if s is not None)
     best = [c for c, s in zip(cands, scores) if s == top]
-    total = len(job.evidence_run.examples) if job.evidence_run else 0
-    shown = ", ".join(f"{c.model or c.role}: {sum(s)}/{total}" for c, s in zip(cands, scores) if s is not None)
+    shown = ", ".join(f"{c.model or c.role}: {sum(s)}/{c.verification.report.total}"
+                      for c, s in zip(cands, scores) if s is not None and c.verification)
     if len(best) == len(cands):
         return cands, f"evidence ties ({shown})"
     return best, f"evidence ranked {shown}"

@@ -55,6 +55,18 @@ REVIEW = (
     '"error|warning|info|hint", "message": "...", "suggestion": "..."}}]}}. Use [] when the code is fine.'
 )
 
+# Review per definition (patterns/review_walk.py): behaviour is checked by running the docstring's
+# examples, so the model gets one narrow question about one definition, not "review this file".
+REVIEW_FOCUS = (
+    "Check this {kind} `{name}` for one thing only: a security problem, a resource that is not released, "
+    "or a risky construct (eval/exec, shell commands, a bare except that hides errors, a mutable default "
+    "argument, a loop or recursion that may never end). Line numbers are on the left.\n"
+    "```{fence}\n{numbered}\n```\n{instruction}"
+    "Report a problem only if you can name the line where it is; no style, naming or documentation remarks. "
+    'Reply with JSON only: {{"findings": [{{"start_line": N, "end_line": N, "severity": "error|warning", '
+    '"message": "..."}}]}}. Use [] when there is none.'
+)
+
 # The validator is asked one question with a concrete bar for FAIL. A checklist ("syntax errors, logic
 # bugs, missing error handling, security ...") was parroted back as the reason to FAIL correct fixes:
 # on the fix-rate bugs the 1.5B failed 2/2 correct fixes and passed 2/2 non-fixes with it.
