@@ -248,6 +248,16 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
         if ep.base_url is not None and not re.match(r"https?://[^/\s]", ep.base_url):
             raise fail(f"endpoints.{name}.base_url", f"expected an http(s) URL, got {ep.base_url!r}"
                        + (" (an unset ${VARIABLE}?)" if not ep.base_url else ""))
+        for i, url in enumerate(ep.base_urls):
+            if not re.match(r"https?://[^/\s]", url):
+                raise fail(f"endpoints.{name}.base_urls.{i}", f"expected an http(s) URL, got {url!r}")
+        if ep.base_urls and (ep.base_url is not None or ep.kind not in ("openai", "ollama")):
+            raise fail(f"endpoints.{name}.base_urls", "replicas are for openai/ollama endpoints, instead of "
+                       "base_url (set one of the two)")
+        if ep.kind == "embedded" and ep.keep_alive is not None \
+                and not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*[smh]?\s*", ep.keep_alive):
+            raise fail(f"endpoints.{name}.keep_alive", f"expected a duration such as \"30s\", \"10m\", \"1h\" or "
+                       f"\"-1\" (never stop), got {ep.keep_alive!r}")
     if cfg.generation.max_tokens < 1:
         raise fail("generation.max_tokens", f"must be >= 1, got {cfg.generation.max_tokens}")
     role_refs = [("fallback_role", cfg.fallback_role), ("hover.role", cfg.hover.role),

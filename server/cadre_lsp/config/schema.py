@@ -36,6 +36,10 @@ class EndpointConfig:
     """Model name at the backend (ollama tag, openai model id, mlx path/repo, embedded bundled name or .gguf path)."""
     base_url: str | None = None
     """HTTP endpoint for openai/ollama kinds (e.g. http://127.0.0.1:11434)."""
+    base_urls: list[str] = attrs.field(factory=list)
+    """Replicas of one model (openai/ollama kinds, instead of base_url): each call goes to the healthy one
+    with the fewest calls in flight; one that fails is taken out and probed back in. `concurrency` is per
+    replica."""
     api_key: str | None = None
     """API key (use "${ENV_VAR}" to read it from the environment)."""
     concurrency: int = attrs.field(default=1, validator=attrs.validators.ge(1))
@@ -52,7 +56,11 @@ class EndpointConfig:
     edit_format: EditFormat = "auto"
     """How this model proposes edits: rewrite a block, or emit Edit tool calls (DESIGN.md "Edit formats")."""
     keep_alive: str | None = None
-    """Ollama keep_alive (e.g. "10m")."""
+    """Ollama keep_alive (e.g. "10m"); for embedded models, how long the idle model host stays up
+    ("30s", "10m", "1h"; "-1" = until the server exits; default 30m)."""
+    host: Literal["process", "in-process"] = "process"
+    """Embedded models: "process" runs llama.cpp in a supervised child process at lower CPU priority (the
+    editor's server never competes with it for the GIL, and survives its crashes); "in-process" in this one."""
     n_ctx: int = 4096
     """Context window for in-process models (embedded, mlx)."""
     n_threads: int | None = None

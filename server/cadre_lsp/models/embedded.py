@@ -139,20 +139,9 @@ class _SharedModel:
                 return self.server
             path = ensure_model(self.model)
             threads = self.n_threads or _cpu_count()
-            p = xlc.CommonParams()
-            p.model.path = str(path)
-            p.n_ctx = self.n_ctx * self.n_parallel  # llama.cpp splits n_ctx across the slots
-            p.n_parallel = self.n_parallel
-            # The stream reports prompt progress once per batch, and only then can a cancel land: a
-            # smaller batch lets a cancelled request give the model back sooner during a long prompt.
-            p.n_batch = p.n_ubatch = _PROMPT_BATCH
-            p.cpuparams.n_threads = threads
-            p.cpuparams_batch.n_threads = threads
-            p.verbosity = 0  # silent: stdout is the LSP channel, stderr would drown the log
-            p.ui = False
             # The library also serves HTTP on a random local port; a random key keeps other local users
             # off it (in-process calls do not go through the HTTP layer).
-            p.api_keys = [secrets.token_urlsafe(24)]
+            p = llama_params(path, self.n_ctx, self.n_parallel, threads, secrets.token_urlsafe(24))
             t0 = time.perf_counter()
             try:
                 server = xlc.Server(p)
@@ -172,6 +161,23 @@ class _SharedModel:
         with self._load_lock:
             self.server = None
             self.slots = None
+
+
+def llama_params(path: Path, n_ctx: int, n_parallel: int, threads: int, api_key: str) -> Any:
+    """The xllamacpp Server parameters both the in-process backend and the model host (host.py) use."""
+    p = xlc.CommonParams()
+    p.model.path = str(path)
+    p.n_ctx = n_ctx * n_parallel  # llama.cpp splits n_ctx across the slots
+    p.n_parallel = n_parallel
+    # The stream reports prompt progress once per batch, and only then can a cancel land: a
+    # smaller batch lets a cancelled request give the model back sooner during a long prompt.
+    p.n_batch = p.n_ubatch = _PROMPT_BATCH
+    p.cpuparams.n_threads = threads
+    p.cpuparams_batch.n_threads = threads
+    p.verbosity = 0  # silent: stdout is the LSP channel, stderr would drown the log
+    p.ui = False
+    p.api_keys = [api_key]
+    return p
 
 
 def _cpu_count() -> int:

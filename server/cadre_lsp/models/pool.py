@@ -41,7 +41,9 @@ class ModelPool:
         self.config = config
         self._factory = factory
         self._backends: dict[str, ChatBackend] = {}
-        self._slots = {n: asyncio.Semaphore(ep.concurrency) for n, ep in config.endpoints.items()}
+        # `concurrency` is per replica: an endpoint with several base_urls serves that many times as many.
+        self._slots = {n: asyncio.Semaphore(ep.concurrency * max(1, len(ep.base_urls)))
+                       for n, ep in config.endpoints.items()}
         self.stats = {n: EndpointStats() for n in config.endpoints}
         self.active = 0
         """Calls in flight; a retired pool is closed only once this reaches 0."""
