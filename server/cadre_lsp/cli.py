@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -64,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 def _workspace_for(path: str, given: str | None) -> str:
     if given:
         return str(Path(given).resolve())
-    p = Path(path.rsplit(":", 1)[0] if not Path(path).exists() else path).resolve()
+    # Not resolve(): a link in the workspace must not make its target's directory the workspace.
+    p = Path(os.path.abspath(path.rsplit(":", 1)[0] if not Path(path).exists() else path))
     start = p if p.is_dir() else p.parent
     for d in (start, *start.parents):
         if (d / ".git").exists() or (d / ".cadre.toml").is_file():
@@ -122,8 +124,13 @@ async def _run(args: argparse.Namespace) -> int:
                            workspace_root=workspace)
     snapshot = None
     if args.apply:  # the bytes the job is built on: --apply writes only while the file still has them
+        from .edits.paths import PathRefused, resolve_path
         from .edits.source import read_source
 
+        try:  # the file is the user's choice (no protected list), but never outside the workspace
+            resolve_path(workspace, request.path, ())
+        except PathRefused as exc:
+            raise CadreError(f"--apply refused: {exc} ({workspace}); nothing was written") from None
         snapshot = read_source(request.path)
         if snapshot.text != request.text:
             raise CadreError(f"{request.path}: changed on disk while it was being read; run it again")
