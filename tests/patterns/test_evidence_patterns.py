@@ -170,7 +170,7 @@ async def test_review_puts_a_proven_finding_first(ws: Workspace) -> None:
     proven, model = res.findings
     assert proven.severity == "error" and proven.message.startswith("confirmed by running it: chunk([1, 2, 3], 2)")
     assert (proven.start_line, proven.end_line) == (0, DOCUMENTED.count("\n") - 1)  # the whole definition
-    assert model.message == "range looks odd"
+    assert model.message == "range looks odd (unproven)"  # a model-only finding says so (review_walk.py)
 
 
 async def test_primary_runs_the_docstring_examples_without_a_model_call(ws: Workspace) -> None:
@@ -188,3 +188,24 @@ async def test_an_unverified_edit_says_so(ws: Workspace) -> None:
     res = await eng.run(_request(ws, "primary"))
     assert res.edits and not res.partial
     assert "not verified by running it (no executable evidence (no docstring examples))" in res.summary
+
+
+async def test_the_users_own_tests_decide_when_configured(ws: Workspace) -> None:
+    import sys
+
+    _file(ws, UNDOCUMENTED)
+    (ws.root / "test_tax.py").write_text("from shop import add_tax\n\n\ndef test_tax():\n"
+                                         "    assert add_tax(10) == 12.0\n")
+    wrong = UNDOCUMENTED.replace("1.02", "1.21")
+    cmd = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_tax.py"])
+    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(TAX_FIXED)},
+                                             {"reply": block(wrong)}]}},
+                    extra=f"[verify]\nmin_stated = 0\ntests_command = {cmd}\n")
+    res = await eng.run(_request(ws, "validated"), ws.progress)
+    assert res.error is None and res.edits[0].apply() == TAX_FIXED, res.summary
+    revise = requests_of(eng, "coder")[1]["messages"][-1]["content"]
+    assert "your tests fail" in revise and "assert" in revise
+    assert res.verification and res.verification["tests"]["passed"] is True
+    assert ws.file.read_text() == UNDOCUMENTED  # the tests ran on a copy
+    assert [s.name for s in res.steps if s.role == "sandbox"] == ["tests original", "tests candidate",
+                                                                   "tests candidate"]

@@ -156,6 +156,11 @@ class VerifyConfig:
     """Wall-clock limit of one sandbox run (all examples)."""
     example_timeout_s: float = attrs.field(default=2.0, validator=attrs.validators.gt(0))
     memory_mb: int = attrs.field(default=512, validator=attrs.validators.ge(64))
+    tests_command: list[str] | None = None
+    """Your own tests, run on a copy of the workspace with each candidate applied (default off), e.g.
+    ["python", "-m", "pytest", "-x", "-q", "tests/test_shop.py"]; `{file}` is the edited file's path.
+    A candidate that fails them is revised with their output (unless the original fails them the same way)."""
+    tests_timeout_s: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
     samples: int = attrs.field(default=2, validator=attrs.validators.ge(0))
     """When a revision still fails its evidence, extra candidates sampled at `sample_temperature`."""
     sample_temperature: float = 0.7

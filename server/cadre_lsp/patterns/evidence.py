@@ -27,6 +27,7 @@ from ..verify import (
     signature_and_docstring,
     stated_examples,
 )
+from ..verify.commands import CommandReport, run_tests_on_copy
 from .job import Candidate, PatternJob, Verdict
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class EvidenceRun:
     original: RunReport | None = None
     reports: list[RunReport] = field(default_factory=list)
     why_none: str = ""
+    tests_original: CommandReport | None = None
+    """The user's test command on the original code ([verify] tests_command), when configured."""
 
     @property
     def examples(self) -> list[Example]:
@@ -70,24 +73,42 @@ class Verification:
 
     run: EvidenceRun
     report: RunReport
+    tests: CommandReport | None = None
 
-    def score(self) -> tuple[int, int]:
-        """(stated examples passed, trusted generated examples passed): stated ones weigh more."""
+    def score(self) -> tuple[int, int, int]:
+        """(your tests pass, stated examples passed, trusted generated examples passed), in that weight."""
         suspect = self.run.suspect()
         stated = sum(1 for r in self.report.results if r.status == "pass" and r.example.source != "generated")
         generated = sum(1 for i, r in enumerate(self.report.results)
                         if r.status == "pass" and r.example.source == "generated" and i not in suspect)
-        return stated, generated
+        return int(self.tests_decide() is True), stated, generated
 
     def trusted_failures(self) -> list[str]:
         suspect = self.run.suspect()
-        return [r.describe() for i, r in enumerate(self.report.results) if r.status != "pass" and i not in suspect]
+        out = [r.describe() for i, r in enumerate(self.report.results) if r.status != "pass" and i not in suspect]
+        if self.tests_decide() is False:
+            out.append(self.tests.describe() if self.tests else "")
+        return out
+
+    def tests_decide(self) -> bool | None:
+        """The user's tests' say: True/False, or None when not run or failing the original the same way."""
+        t, orig = self.tests, self.run.tests_original
+        if t is None or t.error:
+            return None
+        if not t.passed and orig is not None and not orig.passed and orig.signature() == t.signature():
+            return None
+        return t.passed
 
     def summary(self) -> str:
         """"3 docstring examples + 4 generated: 6/7 pass - f('') raised IndexError ...; 1 suspect"."""
-        text = f"{self.run.evidence.describe()}: {self.report.summary()}"
-        if self.report.all_passed:
+        if not self.report.total:
+            text = self.tests.describe() if self.tests else "nothing run"
+        elif self.report.all_passed:
             text = f"{self.run.evidence.describe()}, all pass"
+        else:
+            text = f"{self.run.evidence.describe()}: {self.report.summary()}"
+        if self.tests is not None and self.report.total:
+            text += f"; {self.tests.describe()}"
         n = len(self.run.suspect())
         if n:
             text += f"; {n} generated example{'s' if n != 1 else ''} suspect (the original and every candidate fail)"
@@ -107,6 +128,8 @@ class Verification:
             "original_passed": orig.passed if orig and not orig.error else None,
             "dropped": list(self.run.evidence.dropped),
             "error": self.report.error,
+            "tests": None if self.tests is None else {"passed": self.tests.passed, "summary": self.tests.describe(),
+                                                      "output": self.tests.tail},
             "examples": [{"call": r.example.call, "expected": r.example.describe(), "source": r.example.source,
                           "status": r.status, "actual": r.actual, "error": r.error, "suspect": i in suspect}
                          for i, r in enumerate(self.report.results)],
@@ -199,20 +222,47 @@ async def verify_candidate(job: CodeJob, cand: Candidate, *, generate: bool = Tr
     """Run `cand` on the evidence: PASS when every trusted example passes; FAIL with the concrete
     failures otherwise; None when there is no evidence to run (the caller may ask a model)."""
     run = await gather(job, generate=generate)
-    if not run.examples or cand.edit is None:
+    tests = job.config.verify.tests_command if job.makes_edits and job.request.workspace_root else None
+    if (not run.examples and not tests) or cand.edit is None:
         return None
-    if cand.verification is None:
-        report = await _run(job, cand.edit.apply(), cand.model or cand.role)
-        run.reports.append(report)
-        cand.verification = Verification(run, report)
-    if run.original is not None and run.original.error:
+    if run.examples and run.original is not None and run.original.error and not tests:
         return None  # the file cannot run here even unchanged (imports, side effects): no evidence
+    if cand.verification is None:
+        new_text = cand.edit.apply()
+        report = await _run(job, new_text, cand.model or cand.role) if run.examples else RunReport([])
+        run.reports.append(report)
+        cand.verification = Verification(run, report, await _user_tests(job, new_text) if tests else None)
     return await verdict_of(job, cand.verification)
+
+
+async def _user_tests(job: CodeJob, new_text: str) -> CommandReport:
+    """The user's test command on a copy with `new_text` (and once on the original, for comparison)."""
+    from pathlib import PurePath
+
+    cfg = job.config.verify
+    assert cfg.tests_command and job.request.workspace_root
+    root = job.request.workspace_root
+    try:
+        rel = PurePath(job.request.path).relative_to(root).as_posix()
+    except ValueError:
+        return CommandReport(False, None, "", f"{job.request.path} is not inside the workspace {root}")
+    run = job.evidence_run
+    assert run is not None
+    for label, text in (("original", job.request.text), ("candidate", new_text)):
+        if label == "original" and run.tests_original is not None:
+            continue
+        await job.say(f"verify: running your tests on the {label}", step="tests")
+        t0 = time.perf_counter()
+        report = await run_tests_on_copy(root, rel, text, cfg.tests_command, timeout_s=cfg.tests_timeout_s)
+        job.record(f"tests {label}", time.perf_counter() - t0, ok=report.passed, note=report.describe()[:200])
+        if label == "original":
+            run.tests_original = report
+    return report
 
 
 async def verdict_of(job: PatternJob, v: Verification) -> Verdict:
     """PASS when every trusted example passes, else FAIL with the concrete failures (said as progress)."""
-    await job.say(f"verify: {v.report.summary()}"[:200], step="verify")
+    await job.say(f"verify: {v.summary()}"[:200], step="verify")
     if v.report.error:
         return Verdict(False, [f"running it failed: {v.report.error}"], "evidence")
     failures = v.trusted_failures()
@@ -226,7 +276,7 @@ def best_by_evidence(cands: list[Candidate]) -> tuple[Candidate, str] | None:
     scored = [c for c in cands if c.usable and c.verification is not None]
     if not scored:
         return None
-    best = max(scored, key=lambda c: c.verification.score() if c.verification else (0, 0))
+    best = max(scored, key=lambda c: c.verification.score() if c.verification else (0, 0, 0))
     assert best.verification is not None
     run = best.verification.run
     if run.original is not None and not run.original.error and \
