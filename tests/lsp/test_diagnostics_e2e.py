@@ -40,7 +40,7 @@ async def test_review_publishes_findings_with_a_quick_fix_that_fixes(ws, profile
         assert d.data["finding"]["start_line"] == BUG_LINE and d.data["lineText"] == "        total -= p"
         actions = await s.code_actions(uri, d.range, diagnostics=[d])
         fix = actions[0]
-        assert fix.title == "cadre: Fix: subtracts instead of adding"
+        assert fix.title == "cadre: Fix: subtracts instead of adding (unproven)"  # model-only: says so
         assert fix.kind == "quickfix.cadre" and fix.is_preferred
         assert fix.diagnostics and fix.diagnostics[0].data["id"] == d.data["id"]
         (args,) = fix.command.arguments
@@ -79,7 +79,7 @@ async def test_findings_move_with_typing_and_go_with_their_text_and_on_close(ws)
         old = await s.code_actions(uri, s.line_range(uri, BUG_LINE, BUG_LINE), only=["quickfix"])
         assert not [a for a in old if a.title.startswith("cadre: Fix: ")]
         new = await s.code_actions(uri, s.line_range(uri, BUG_LINE + 2, BUG_LINE + 2), only=["quickfix"])
-        assert new[0].title == "cadre: Fix: subtracts instead of adding"
+        assert new[0].title == "cadre: Fix: subtracts instead of adding (unproven)"  # model-only: says so
         s.client.text_document_did_close(types.DidCloseTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
         await wait_for(lambda: diags(s, uri) == [], 5, "cleared on close")

@@ -58,7 +58,7 @@ REVIEW = (
 # Review per definition (patterns/review_walk.py): behaviour is checked by running the docstring's
 # examples, so the model gets one narrow question about one definition, not "review this file".
 REVIEW_FOCUS = (
-    "Check this {kind} `{name}` for one thing only: a security problem, a resource that is not released, "
+    "Review this code, the {kind} `{name}`, for one thing only: a security problem, a resource that is not released, "
     "or a risky construct (eval/exec, shell commands, a bare except that hides errors, a mutable default "
     "argument, a loop or recursion that may never end). Line numbers are on the left.\n"
     "```{fence}\n{numbered}\n```\n{instruction}"

@@ -1,0 +1,165 @@
+"""Review per definition (patterns/review_walk.py) and Explain grounded in runs (patterns/explain.py):
+scripted models, the real sandbox.
+
+What is asserted is what makes review find the bug: running the docstring's examples proves a finding
+(call, actual and expected in its message), a generated example's failure is reported only when nothing
+contradicts it, model-only findings outside the definition are dropped, and an unchanged definition is
+never asked about or run twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from cadre_lsp.patterns import review_walk
+from fakes.scripted_workspace import Workspace, requests_of
+
+TWO = '''def chunk(items, size):
+    """Split items into lists of `size`; the last one may be shorter.
+
+    chunk([1, 2, 3], 2) == [[1, 2], [3]]
+    >>> chunk([], 3)
+    []
+    """
+    return [items[i:i + size] for i in range(0, len(items) - size + 1, size)]
+
+
+def count_vowels(text):
+    """Return how many vowels (a, e, i, o, u, either case) the text contains."""
+    count = 0
+    for ch in text.lower():
+        if ch not in "aeiou":
+            count += 1
+    return count
+'''
+VOWELS_AT = TWO.split("\n").index("def count_vowels(text):")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    review_walk.clear_cache()
+    yield
+    review_walk.clear_cache()
+
+
+def examples(*lines: str) -> str:
+    return json.dumps({"examples": list(lines)})
+
+
+def findings(*items: tuple[int, str, str]) -> str:
+    return json.dumps({"findings": [{"start_line": n, "severity": s, "message": m} for n, s, m in items]})
+
+
+def engine(ws: Workspace, generated: str, focused: str | list[str] = "[]"):  # type: ignore[no-untyped-def]
+    return ws.engine({"m": {"exchanges": [
+        {"match": "Write up to", "reply": generated},
+        {"match": "Review this code, the", "reply": focused},
+    ]}}, verify=True)
+
+
+def calls(eng, what: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r["messages"][-1]["content"] for r in requests_of(eng, "m") if what in r["messages"][-1]["content"]]
+
+
+async def test_each_definition_is_run_and_asked_about_on_its_own(ws: Workspace) -> None:
+    ws.file.write_text(TWO)
+    gen = examples('count_vowels("") == 0', 'count_vowels("Hello World") == 3', 'count_vowels("rhythm") == 0')
+    # the same answer for both definitions (1-based lines): one line inside count_vowels only, one past
+    # the end of both, and a hint
+    eng = engine(ws, gen, findings((VOWELS_AT + 5, "warning", "this test looks odd"), (100, "error", "outside"),
+                                   (VOWELS_AT + 3, "hint", "rename count")))
+    res = await eng.run(_whole(ws))
+    assert res.error is None, res.summary
+    proven, generated, *model = res.findings
+    assert proven.severity == "error" and (proven.start_line, proven.end_line) == (0, 7)
+    assert proven.message == ("confirmed by running it: chunk([1, 2, 3], 2) returned [[1, 2]], "
+                              "docstring says [[1, 2], [3]]")
+    assert generated.severity == "warning" and "generated example" in generated.message
+    assert "count_vowels('Hello World') returned 8, expected 3" in generated.message
+    assert (generated.start_line, generated.end_line) == (VOWELS_AT, VOWELS_AT + 6)
+    # the focused pass is asked once per definition, with that definition's lines only
+    asked = calls(eng, "Review this code, the")
+    assert len(asked) == 2 and "`chunk`" in asked[0] and "count_vowels" not in asked[0]
+    # chunk states two examples: nothing generated for it; count_vowels states none: generated from its stub
+    (gen_prompt,) = calls(eng, "Write up to")
+    assert "count_vowels" in gen_prompt and 'not in "aeiou"' not in gen_prompt
+    # model-only: a line inside the definition, error/warning, marked; the line-1 and hint answers are gone
+    assert [(f.message, f.start_line, f.severity) for f in model] == [
+        ("this test looks odd (unproven)", VOWELS_AT + 4, "warning")]
+
+
+def _whole(ws: Workspace):  # type: ignore[no-untyped-def]
+    from cadre_lsp.core import Span
+
+    req = ws.request(action="review", line=0)
+    req.span = Span.lines(0, req.text.count("\n") - 1)
+    return req
+
+
+@pytest.mark.parametrize("generated, why", [
+    (examples('count_vowels("") == 1', 'count_vowels("a") == 2'), "every generated example fails"),
+    (examples('count_vowels("") == 0', 'count_vowels("ab") == 1', 'count_vowels("ab") == 2'),
+     "the set contradicts itself"),
+    (examples('count_vowels("") == 0', 'count_vowels("a", "b") == 1'), "a call the code cannot accept"),
+])
+async def test_a_contradicted_generated_failure_is_not_reported(ws: Workspace, generated: str, why: str) -> None:
+    ws.file.write_text(TWO)
+    eng = engine(ws, generated)
+    res = await eng.run(_whole(ws))
+    assert res.error is None, res.summary
+    assert not any("generated example" in f.message for f in res.findings), why
+
+
+async def test_a_re_review_of_unchanged_code_costs_no_model_call_and_no_run(ws: Workspace) -> None:
+    ws.file.write_text(TWO)
+    gen = examples('count_vowels("") == 0', 'count_vowels("Hello World") == 3')
+    eng = engine(ws, gen, findings((VOWELS_AT + 3, "warning", "loop looks odd")))
+    first = await eng.run(_whole(ws))
+    n = len(requests_of(eng, "m"))
+    assert n == 3  # one generation, two focused passes
+    again = await eng.run(_whole(ws))
+    assert len(requests_of(eng, "m")) == n
+    assert [s for s in again.steps if s.role == "sandbox"] == []
+    assert again.findings == first.findings
+    # the code moves down two lines: still cached, the findings move with it
+    ws.file.write_text("\n\n" + TWO)
+    moved = await eng.run(_whole(ws))
+    assert len(requests_of(eng, "m")) == n
+    assert [f.start_line for f in moved.findings] == [f.start_line + 2 for f in first.findings]
+    # editing count_vowels asks about count_vowels only (and runs the module again)
+    ws.file.write_text(TWO.replace("count += 1", "count += 2"))
+    await eng.run(_whole(ws))
+    new = [r["messages"][-1]["content"] for r in requests_of(eng, "m")[n:]]
+    assert len(new) == 1 and "count_vowels" in new[0]
+
+
+async def test_review_on_save_of_one_definition_reviews_only_it(ws: Workspace) -> None:
+    ws.file.write_text(TWO)
+    eng = engine(ws, examples('count_vowels("") == 0'))
+    res = await eng.run(ws.request(action="review", line=VOWELS_AT + 2))
+    assert res.error is None, res.summary
+    asked = calls(eng, "Review this code, the")
+    assert len(asked) == 1 and "count_vowels" in asked[0]
+    assert all(f.start_line >= VOWELS_AT for f in res.findings)
+
+
+async def test_explain_says_what_the_code_returns_where_it_differs(ws: Workspace) -> None:
+    ws.file.write_text(TWO)
+    eng = ws.engine({"m": {"exchanges": [
+        {"match": "Write up to", "reply": examples('count_vowels("") == 0', 'count_vowels("Hello World") == 3')},
+        {"match": "Explain this", "reply": "It counts the vowels in the text."},
+    ]}}, verify=True)
+    res = await eng.run(ws.request(action="explain", line=VOWELS_AT))
+    assert res.error is None, res.summary
+    (prompt,) = calls(eng, "Explain this")
+    assert "count_vowels('Hello World') returned 8" in prompt  # a fact the model is given
+    assert res.text.startswith("It counts the vowels in the text.")
+    assert "**What it actually does differs from its generated example:** `count_vowels('Hello World')` " \
+           "returned 8, but the generated example says 3." in res.text
+    # the docstring's own examples: stated, no generation
+    res = await eng.run(ws.request(action="explain", line=2))
+    assert "differs from its docstring:** `chunk([1, 2, 3], 2)` returned [[1, 2]]" in res.text
+    assert "- `chunk([], 3)` returned [] — as expected" in res.text
