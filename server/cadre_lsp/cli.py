@@ -5,6 +5,10 @@ serve is the language server, run one job from the shell, api the OpenAI-compati
 `run` drives the very pipeline the server uses, with progress on stderr (rich) and the result on
 stdout: markdown for explain, a unified diff for implement/fix (`--apply` writes it), findings for
 review. User errors print one line and exit 2; a job that produced nothing usable exits 1.
+
+Line numbers the CLI prints are 1-based, like compilers print them: `PATH:LINE` in the text, and
+`start_line`/`end_line` of every finding under `--json` too (the language server's ranges stay 0-based,
+as LSP wants).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--instruction", "-m", default="", help="free-form instruction for the model")
     r.add_argument("--config", metavar="FILE", help="extra config file layered over the others")
     r.add_argument("--workspace", metavar="DIR", help="workspace root (default: the file's git root or dir)")
-    r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.add_argument("--json", action="store_true", help="print the result as JSON (finding lines 1-based, as in the text)")
     r.add_argument("--apply", action="store_true", help="write implement/fix edits to the file")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
@@ -200,6 +204,9 @@ def _result_json(result: Result) -> dict[str, Any]:
     data = asdict(result)
     for edit in data["edits"]:
         edit.pop("base_text", None)
+    for finding in data["findings"]:  # the same numbering as the text output (`shop.py:5: error: ...`)
+        finding["start_line"] += 1
+        finding["end_line"] += 1
     return data
 
 

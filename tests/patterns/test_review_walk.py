@@ -163,3 +163,51 @@ async def test_explain_says_what_the_code_returns_where_it_differs(ws: Workspace
     res = await eng.run(ws.request(action="explain", line=2))
     assert "differs from its docstring:** `chunk([1, 2, 3], 2)` returned [[1, 2]]" in res.text
     assert "- `chunk([], 3)` returned [] — as expected" in res.text
+
+
+async def test_a_proof_stays_when_a_later_run_is_killed(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws.file.write_text(TWO)
+    eng = engine(ws, examples('count_vowels("") == 0'))
+    first = await eng.run(_whole(ws))
+    assert first.findings[0].message.startswith("confirmed by running it: chunk([1, 2, 3], 2)")
+    ws.file.write_text(TWO + "\nX = 1\n")  # the module changed elsewhere: chunk is run again ...
+
+    async def killed(source, examples, **kw):  # type: ignore[no-untyped-def]
+        from cadre_lsp.verify import ExampleResult, RunReport
+
+        return RunReport([ExampleResult(e, "timeout", error="killed") for e in examples], error="run killed")
+
+    monkeypatch.setattr(review_walk, "run_examples", killed)  # ... and the run is killed this time
+    again = await eng.run(_whole(ws))
+    assert again.findings[0] == first.findings[0]
+
+
+async def test_the_quick_fix_of_a_proven_finding_runs_fix_with_the_failure(ws: Workspace) -> None:
+    from lsprotocol import types
+
+    from cadre_lsp.lsp.actions import finding_fix
+
+    ws.file.write_text(TWO)
+    res = await engine(ws, examples('count_vowels("") == 0')).run(_whole(ws))
+    proof = res.findings[0]
+    rng = types.Range(types.Position(proof.start_line, 0), types.Position(proof.end_line, 0))
+    spec = finding_fix("file:///x.py", rng, 1, proof, [])
+    failure = "chunk([1, 2, 3], 2) returned [[1, 2]], docstring says [[1, 2], [3]]"
+    assert failure in spec.args.instruction and spec.preferred
+    fixed = TWO.replace("len(items) - size + 1", "len(items)").split("\n\n\n")[0] + "\n"
+    eng = ws.engine({"m": {"exchanges": [{"reply": f"```python\n{fixed}```"}]}}, verify=True)
+    fix = await eng.run(ws.request(action="fix", line=proof.start_line, instruction=spec.args.instruction))
+    assert fix.error is None and fix.edits, fix.summary
+    assert failure in requests_of(eng, "m")[0]["messages"][-1]["content"]
+
+
+def test_json_findings_use_the_texts_1_based_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from cadre_lsp.cli import _print_result, _result_json
+    from cadre_lsp.core import Finding, Result
+
+    result = Result(action="review", findings=[Finding(4, 6, "error", "subtracts")])
+    data = _result_json(result)
+    assert (data["findings"][0]["start_line"], data["findings"][0]["end_line"]) == (5, 7)
+    _print_result(result, "shop.py", None)
+    assert capsys.readouterr().out.startswith("shop.py:5-7: error: subtracts")
+    assert result.findings[0].start_line == 4  # the Result itself (and the LSP) stay 0-based

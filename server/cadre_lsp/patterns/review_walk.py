@@ -22,7 +22,8 @@ context/review.py decides) and for each one:
    the noise a small model adds most); they say "(unproven)" and rank below the proof.
 
 Evidence, runs and the model's answers are cached per definition content hash (`_Cache`), so a
-re-review of unchanged code costs no model call and no sandbox run.
+re-review of unchanged code costs no model call and no sandbox run; a proof stays with its definition
+until that definition's code changes (a later run that is killed does not take it back).
 """
 
 from __future__ import annotations
@@ -97,11 +98,13 @@ _RUNS: _Cache[str, RunReport] = _Cache()
 """(module hash, the examples) -> the run: a run depends on the whole module, not only the definition."""
 _MODEL: _Cache[str, list[Finding]] = _Cache()
 """(definition hash, model, prompt) -> the focused pass's findings, lines relative to the definition."""
+_PROOF: _Cache[str, list[Finding]] = _Cache()
+"""Definition hash -> its proven findings (relative lines) from the last run that completed."""
 
 
 def clear_cache() -> None:
     """Forget every cached generation, run and model answer (tests; a config reload)."""
-    for cache in (_GENERATED, _RUNS, _MODEL):
+    for cache in (_GENERATED, _RUNS, _MODEL, _PROOF):
         cache.clear()
 
 
@@ -362,8 +365,13 @@ def _line_of(d: Definition, r: ExampleResult) -> tuple[int, int]:
 
 
 def _read_proof(d: Definition, rv: DefinitionReview, report: RunReport) -> None:
+    key = digest(d.text)
     if report.error:
         rv.why_none = f"the module could not be run: {report.error}"[:200]
+        # A run killed this time (a busy machine, an import that failed elsewhere in the module) takes
+        # nothing back: a definition proven wrong keeps its proof until its own code changes.
+        rv.proven = [replace(f, start_line=f.start_line + d.start_line, end_line=f.end_line + d.start_line)
+                     for f in _PROOF.get(key) or []]
         return
     stated = [r for r in report.failures if r.example.source in STATED_SOURCES]
     if stated:
@@ -374,7 +382,10 @@ def _read_proof(d: Definition, rv: DefinitionReview, report: RunReport) -> None:
         if more:
             msg += "; also " + "; ".join(more)
         rv.proven.append(Finding(*_line_of(d, first), "error", msg))
+        _PROOF.put(key, [replace(f, start_line=f.start_line - d.start_line, end_line=f.end_line - d.start_line)
+                         for f in rv.proven])
         return
+    _PROOF.put(key, [])
     gen = trusted_generated_failure(rv.evidence or Evidence(d.name), report)
     if gen:
         first = gen[0]
