@@ -17,6 +17,14 @@ step "unit tests"
 npm test
 step "smoke test (skips itself without a Python that has pygls)"
 npm run smoke
+step "bundle the cadre-lsp wheel (for 'cadre: Install Server')"
+rm -rf server
+py=${CADRE_SMOKE_PYTHON:-../../.venv/bin/python}
+if [ -x "$py" ] || command -v "$py" >/dev/null 2>&1; then
+  "$py" -m pip wheel -q --no-deps ../.. -w server || { echo "!! no wheel bundled: Install Server will use the package index" >&2; rm -rf server; }
+else
+  echo "!! no Python to build the wheel: Install Server will use the package index" >&2
+fi
 step "package"
 rm -f ./*.vsix
 npm run package

@@ -3,6 +3,9 @@
  * commands together, and restarts the server when its location settings change.
  */
 
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { Command, registerCommands } from './common/commands';
@@ -10,6 +13,7 @@ import { revealsPanel } from './common/markdown';
 import { ResultPanel } from './common/resultPanel';
 import { CLIENT_NAME, ServerManager } from './common/server';
 import { CadreStatusBar } from './common/statusBar';
+import { installSteps, managedPaths, offer, pickBundledWheel, type InstallStep } from './common/install';
 
 /** Settings whose change needs a new server process rather than a didChangeConfiguration. */
 const RESTART_SECTIONS = ['cadre.server'];
@@ -67,7 +71,106 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await loadSecrets();
+
+  // "cadre: Install Server": a venv in global storage, offered on a first start with nothing configured.
+  const DECLINED_KEY = 'cadre.installDeclined';
+  server.storageDir = context.globalStorageUri.fsPath;
+  server.installDeclined = () => context.globalState.get<boolean>(DECLINED_KEY, false);
+  const install = async (): Promise<void> => {
+    const choice = offer({
+      platform: process.platform,
+      pythonExtensionInterpreter: await pythonExtensionInterpreter(),
+      bundledWheel: bundledWheel(context.extensionPath),
+    });
+    const paths = managedPaths(context.globalStorageUri.fsPath, process.platform);
+    fs.mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
+    const ok = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'cadre: installing the server', cancellable: true },
+      async (progress, token) => {
+        for (const step of installSteps(choice.python, choice.requirement, paths)) {
+          progress.report({ message: step.title });
+          if (!(await runStep(step, output, token))) return false;
+        }
+        return true;
+      },
+    );
+    if (ok) {
+      void vscode.window.showInformationMessage(`cadre: server installed in ${paths.venv}`);
+      await server.restart();
+    } else {
+      const logs = 'Show Output';
+      if ((await vscode.window.showErrorMessage('cadre: installing the server failed (see the cadre-lsp output).', logs)) === logs) output.show(true);
+    }
+  };
+  server.onOfferInstall = async () => {
+    const choice = offer({ platform: process.platform, pythonExtensionInterpreter: await pythonExtensionInterpreter() });
+    const yes = 'Install';
+    const other = 'Other Ways';
+    const never = "Don't Ask Again";
+    const answer = await vscode.window.showInformationMessage(
+      `cadre: the cadre-lsp server is not installed. Install it into a virtual environment for this extension ` +
+        `(with ${choice.pythonSource === 'Python extension' ? "the Python extension's interpreter" : choice.python})?`,
+      yes, other, never,
+    );
+    if (answer === yes) await install();
+    else if (answer === never) await context.globalState.update(DECLINED_KEY, true);
+    else if (answer === other) await server.showProblem();
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Command.installServer, async () => {
+      await context.globalState.update(DECLINED_KEY, false);
+      await install();
+    }),
+  );
   await server.restart();
+}
+
+/** The Python extension's interpreter for the first folder, if that extension is installed and has one. */
+async function pythonExtensionInterpreter(): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension('ms-python.python');
+  if (!ext) return undefined;
+  try {
+    const api = (ext.isActive ? ext.exports : await ext.activate()) as {
+      settings?: { getExecutionDetails?: (resource?: vscode.Uri) => { execCommand?: string[] } };
+    };
+    const exec = api?.settings?.getExecutionDetails?.(vscode.workspace.workspaceFolders?.[0]?.uri)?.execCommand;
+    return exec && exec.length === 1 ? exec[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cadre-lsp wheel ci.sh bundles into the .vsix (`server/`), if any. */
+function bundledWheel(extensionPath: string): string | undefined {
+  const dir = path.join(extensionPath, 'server');
+  try {
+    const name = pickBundledWheel(fs.readdirSync(dir));
+    return name ? path.join(dir, name) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run one install step, its output into the log; false on failure or cancel. */
+function runStep(step: InstallStep, output: vscode.LogOutputChannel, token: vscode.CancellationToken): Promise<boolean> {
+  return new Promise((resolve) => {
+    output.info(`install: ${step.command} ${step.args.join(' ')}`);
+    const child = spawn(step.command, step.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = (data: Buffer) => output.info(String(data).trimEnd());
+    child.stdout.on('data', log);
+    child.stderr.on('data', log);
+    const cancel = token.onCancellationRequested(() => child.kill());
+    child.on('error', (err) => {
+      output.error(`install: ${step.title}: ${err.message}`);
+      cancel.dispose();
+      resolve(false);
+    });
+    child.on('close', (code) => {
+      cancel.dispose();
+      if (code !== 0) output.error(`install: ${step.title} failed (exit ${code})`);
+      resolve(code === 0);
+    });
+  });
 }
 
 /** SecretStorage key holding `{ENV_NAME: value}` for the server's environment. */

@@ -32,6 +32,7 @@ export const Command = {
   showResults: 'cadre.showResults',
   restart: 'cadre.restart',
   setApiKey: 'cadre.setApiKey',
+  installServer: 'cadre.installServer',
 } as const;
 
 /** Optional argument of the selection commands, for keybindings: `{"pattern": "validated"}`. */

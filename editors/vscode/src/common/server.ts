@@ -26,6 +26,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { INSTALL_URL } from './constants';
+import { decideStart, managedPaths } from './install';
 import { Notification, parseJobs, parseResult, type CadreResult, type JobsPayload } from './protocol';
 import {
   flatServerSettings,
@@ -174,6 +175,13 @@ export class ServerManager implements vscode.Disposable {
    */
   secretEnv: Record<string, string> = {};
 
+  /** The extension's global storage folder: where "cadre: Install Server" makes its venv. */
+  storageDir: string | undefined;
+  /** Whether the user answered "Don't ask again" to the install offer. */
+  installDeclined: () => boolean = () => false;
+  /** Called instead of the "not installed" error when nothing is configured or found (extension.ts offers to install). */
+  onOfferInstall: (() => Promise<void>) | undefined;
+
   get state(): ServerState {
     return this._state;
   }
@@ -274,15 +282,25 @@ export class ServerManager implements vscode.Disposable {
   private async doRestart(): Promise<void> {
     await this.doStop();
     const located = locate();
-    if (!located.ok) {
-      this.lastProblem = located.message;
-      this.output.error(located.message);
+    const managed = this.storageDir ? managedPaths(this.storageDir, process.platform).executable : undefined;
+    const decision = decideStart({
+      located,
+      managedExecutable: managed && isExecutable(managed) ? managed : undefined,
+      declined: this.installDeclined(),
+      platform: process.platform,
+    });
+    if (decision.kind === 'missing' || decision.kind === 'offer') {
+      const message = decision.kind === 'missing' ? decision.message : (located.ok ? '' : located.message);
+      this.lastProblem = message;
+      this.output.error(message);
       this.setState('missing');
-      void this.showProblem();
+      if (decision.kind === 'offer' && this.onOfferInstall) void this.onOfferInstall();
+      else void this.showProblem();
       return;
     }
-    const { command, args } = located.launch;
-    if (located.launch.source === 'cadre.server.python') {
+    const launch = decision.launch;
+    const { command, args } = launch;
+    if (launch.source === 'cadre.server.python') {
       const problem = await checkPythonModule(command);
       if (problem) {
         this.lastProblem = problem;
@@ -292,7 +310,8 @@ export class ServerManager implements vscode.Disposable {
         return;
       }
     }
-    this.output.info(`starting ${command} ${args.join(' ')} (from ${located.launch.source})`);
+    const from = decision.kind === 'start-managed' ? 'the venv made by "cadre: Install Server"' : launch.source;
+    this.output.info(`starting ${command} ${args.join(' ')} (from ${from})`);
     const client = this.createClient(command, args);
     this.client = client;
     this.lastProblem = undefined;

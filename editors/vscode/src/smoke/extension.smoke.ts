@@ -69,9 +69,17 @@ describe('extension against a stand-in server', { skip }, () => {
   let extension: typeof import('../extension');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const secrets = new Map<string, string>();
+  const globalState = new Map<string, unknown>();
   const context = () => ({
     subscriptions: [] as { dispose(): unknown }[],
     extension: { packageJSON: pkg },
+    extensionPath: ROOT,
+    // No managed venv there: the stand-in server configured through the settings is what starts.
+    globalStorageUri: { fsPath: path.join(dir, 'global-storage') },
+    globalState: {
+      get: <T>(k: string, fallback?: T) => (globalState.has(k) ? (globalState.get(k) as T) : fallback),
+      update: async (k: string, v: unknown) => void globalState.set(k, v),
+    },
     secrets: {
       get: async (k: string) => secrets.get(k),
       store: async (k: string, v: string) => void secrets.set(k, v),
