@@ -67,6 +67,12 @@ def _fixrate(_repeats: int) -> list[Metric]:
     return fix_rate.run()
 
 
+def _review(_repeats: int) -> list[Metric]:
+    from . import review_bench
+
+    return review_bench.run()
+
+
 GROUPS: dict[str, tuple[str, Callable[[int], list[Metric]]]] = {
     "overhead": ("quick", lambda r: _pipeline(r, {"overhead"})),
     "compete": ("quick", lambda r: _pipeline(r, {"compete"})),
@@ -75,10 +81,12 @@ GROUPS: dict[str, tuple[str, Callable[[int], list[Metric]]]] = {
     "context": ("quick", _context),
     "model": ("full", _model),
     "fixrate": ("full", _fixrate),
+    "review": ("full", _review),
 }
 """Group -> (the mode that includes it, runner taking the repeat count)."""
 ALIASES = {"codeaction": "lsp", "hover": "lsp", "progress": "lsp", "rss": "startup", "pipeline": "overhead",
-           "kv": "model", "model_compete": "model", "model_overhead": "model", "bugs": "fixrate"}
+           "kv": "model", "model_compete": "model", "model_overhead": "model", "bugs": "fixrate",
+           "explain": "review"}
 
 
 def main(argv: list[str] | None = None) -> int:

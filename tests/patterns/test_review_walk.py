@@ -211,3 +211,14 @@ def test_json_findings_use_the_texts_1_based_lines(capsys: pytest.CaptureFixture
     _print_result(result, "shop.py", None)
     assert capsys.readouterr().out.startswith("shop.py:5-7: error: subtracts")
     assert result.findings[0].start_line == 4  # the Result itself (and the LSP) stay 0-based
+
+
+def test_examples_in_backticks_are_read() -> None:
+    from cadre_lsp.verify import stated_examples
+
+    src = '''def page_count(total, per_page):
+    """Pages for `total` items: `page_count(25, 10) == 3`, `page_count(0, 10) == 0`."""
+'''
+    ev = stated_examples(src, "page_count")
+    assert [e.describe() for e in ev.examples] == ["page_count(25, 10) == 3", "page_count(0, 10) == 0"]
+    assert ev.dropped == []

@@ -78,7 +78,7 @@ def leading_literal(rest: str) -> tuple[bool, Any]:
         for end in range(1, len(text)):
             if text[end] == text[0] and text[end - 1] != "\\":
                 return parse_literal(text[: end + 1])
-    token = re.match(r"[^\s,;)]+", text)
+    token = re.match(r"[^\s,;)`]+", text)  # `f(x) == 3`, in backticks: the tick is not the value
     if token:
         return parse_literal(token.group(0).rstrip(".:"))
     return False, None
