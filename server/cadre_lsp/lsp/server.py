@@ -159,7 +159,8 @@ class CadreServer(LanguageServer):
         from .action_jobs import status_jobs  # loads with the first job (with deliver, explain, progress)
 
         return {"roles": roles, "jobs": status_jobs(self), "queue": self.jobs.queued,
-                "stats": self.engine.pool.stats_dict(), "debug": self.debug_counts()}
+                "stats": self.engine.pool.stats_dict(), **self.engine.pool.hosts_dict(),
+                "debug": self.debug_counts()}
 
     def debug_counts(self) -> dict[str, int]:
         """What must return to its idle value once jobs end (the load test checks for leaks with it)."""

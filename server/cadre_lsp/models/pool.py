@@ -199,6 +199,15 @@ class ModelPool:
     def stats_dict(self) -> dict[str, dict[str, Any]]:
         return {n: {"model": self.config.endpoints[n].model, **s.as_dict()} for n, s in self.stats.items()}
 
+    def hosts_dict(self) -> dict[str, Any]:
+        """Model hosts (embedded models' child processes) and each replicated endpoint's replicas, for
+        `cadre.status`; only what already exists (asking starts nothing)."""
+        import sys
+
+        hosted = sys.modules.get(f"{__package__}.hosted")
+        replicas = {n: b.state() for n, b in self._backends.items() if hasattr(b, "replicas")}
+        return {"hosts": hosted.hosts() if hosted else {}, "replicas": replicas}
+
     def roles_dict(self) -> dict[str, dict[str, Any]]:
         out = {}
         for role in sorted(self.config.roles):
