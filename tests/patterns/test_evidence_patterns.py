@@ -48,7 +48,7 @@ def examples_reply(*pairs: tuple[list[str], str]) -> str:
 async def test_validated_revises_with_the_concrete_failure_and_never_asks_the_validator(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
     eng = ws.engine({
-        "coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)}, {"reply": block(WRONG)}]},
+        "coder": {"exchanges": [{"match": "Running that", "reply": block(FIXED)}, {"reply": block(WRONG)}]},
         "val": {"exchanges": [{"reply": verdict("PASS")}]},
     }, roles={"validator": "val"}, verify=True)
     res = await eng.run(_request(ws, "validated"), ws.progress)
@@ -57,7 +57,7 @@ async def test_validated_revises_with_the_concrete_failure_and_never_asks_the_va
     failure = "chunk([1, 2, 3], 2) returned [[1, 2]], expected [[1, 2], [3]]"
     draft, revise = (r["messages"][-1]["content"] for r in requests_of(eng, "coder"))
     assert failure in draft  # the original's failing example is in the first request already
-    assert failure in revise and "A reviewer rejected" in revise
+    assert failure in revise and "which line causes this" in revise
     assert requests_of(eng, "val") == []  # executable evidence decided; no model verdict
     assert "evidence PASS after 1 revision" in res.summary
     assert res.verification and res.verification["passed"] == res.verification["total"] == 2
@@ -124,7 +124,7 @@ async def test_compete_ties_on_evidence_go_to_the_judge(ws: Workspace) -> None:
 
 async def test_a_hanging_candidate_is_killed_and_the_job_goes_on(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
-    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)},
+    eng = ws.engine({"coder": {"exchanges": [{"match": "Running that", "reply": block(FIXED)},
                                              {"reply": block(HANGS)}]}},
                     extra="[verify]\nexample_timeout_s = 0.5\ntimeout_s = 3\n")
     res = await eng.run(_request(ws, "validated"))
@@ -135,7 +135,7 @@ async def test_custom_verify_step_uses_evidence_only(ws: Workspace) -> None:
     _file(ws, DOCUMENTED)
     custom = ('[patterns.checked]\nsteps = [\n  { kind = "generate", role = "coding" },\n'
               '  { kind = "verify", until = "pass", max_rounds = 1 },\n]\n')
-    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(FIXED)},
+    eng = ws.engine({"coder": {"exchanges": [{"match": "Running that", "reply": block(FIXED)},
                                              {"reply": block(WRONG)}]},
                      "val": {"exchanges": [{"reply": verdict("PASS")}]}},
                     roles={"validator": "val"}, extra=custom, verify=True)
@@ -198,7 +198,7 @@ async def test_the_users_own_tests_decide_when_configured(ws: Workspace) -> None
                                          "    assert add_tax(10) == 12.0\n")
     wrong = UNDOCUMENTED.replace("1.02", "1.21")
     cmd = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_tax.py"])
-    eng = ws.engine({"coder": {"exchanges": [{"match": "A reviewer rejected", "reply": block(TAX_FIXED)},
+    eng = ws.engine({"coder": {"exchanges": [{"match": "Running that", "reply": block(TAX_FIXED)},
                                              {"reply": block(wrong)}]}},
                     extra=f"[verify]\nmin_stated = 0\ntests_command = {cmd}\n")
     res = await eng.run(_request(ws, "validated"), ws.progress)

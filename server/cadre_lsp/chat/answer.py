@@ -88,7 +88,7 @@ class ChatJob(PatternJob):
         return await answer(self, role, msgs, temperature=temperature, final=final, step=step)
 
     async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
-                     temperature: float | None = None) -> Candidate:
+                     temperature: float | None = None, ran: bool = False) -> Candidate:
         """The conversation continued with the rejected answer and the reasons."""
         msgs = [*cand.messages, {"role": "assistant", "content": cand.raw},
                 {"role": "user", "content": prompts.REVISE.format(feedback=feedback)}]

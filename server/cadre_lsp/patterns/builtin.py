@@ -80,10 +80,12 @@ async def validate_loop(job: PatternJob, cand: Candidate, rounds: int, *, valida
             break
         job.total_steps = max(job.total_steps, job.done_steps + 2)
         await say_revising(job, _who(verdict), rnd, rounds, reasons, reviser)
-        cand = await job.revise(cand, reviser, reasons, step=f"revise {rnd + 1}")
+        ran = verdict.source == "evidence"
+        feedback = "\n".join(f"- {r}" for r in verdict.reasons) if ran else reasons
+        cand = await job.revise(cand, reviser, feedback, step=f"revise {rnd + 1}", ran=ran)
         tried.append(cand)
     assert verdict is not None
-    if verdict.source == "evidence" or (verdict.source == "checks" and job.known_failures()):
+    if verdict.source == "evidence":
         best = await _resample(job, tried, reviser)
         if best is not None:
             best.verdict = verdict

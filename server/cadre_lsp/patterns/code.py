@@ -116,14 +116,14 @@ class CodeJob(PatternJob):
         return cand
 
     async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
-                     temperature: float | None = None) -> Candidate:
+                     temperature: float | None = None, ran: bool = False) -> Candidate:
         action = self.request.action
         if action == "explain":
             extra = {"instruction": f"\nA reviewer found problems in an earlier answer: {feedback}"}
             return await explain(self, role, temperature=temperature, step=step, extra=extra, ground=True)
         if action == "review" or not cand.messages:
             return await self.produce(role, temperature=temperature, step=step)
-        return await rewrite.revise(self, cand, role, feedback, step=step, temperature=temperature)
+        return await rewrite.revise(self, cand, role, feedback, step=step, temperature=temperature, ran=ran)
 
     async def extract(self, role: str, source: str | None, *, step: str, final: bool = False) -> Candidate:
         if not self.makes_edits:

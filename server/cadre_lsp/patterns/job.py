@@ -124,8 +124,9 @@ class PatternJob:
         raise NotImplementedError
 
     async def revise(self, cand: Candidate, role: str, feedback: str, *, step: str,
-                     temperature: float | None = None) -> Candidate:
-        """The conversation that made `cand` continued with the reasons it was rejected."""
+                     temperature: float | None = None, ran: bool = False) -> Candidate:
+        """The conversation that made `cand` continued with the reasons it was rejected; `ran`: they are
+        what running it showed (inputs, actual and expected values)."""
         raise NotImplementedError
 
     async def extract(self, role: str, source: str | None, *, step: str, final: bool = False) -> Candidate:

@@ -36,6 +36,15 @@ REVISE = (
     "Reply with the corrected {kind} in one ```{fence} block, nothing else."
 )
 
+# Feedback from running the code: concrete inputs with actual and expected values. Asking for the one
+# line at fault first is what made the 0.5B fix 3/5 instead of 2/5 (DESIGN "Edit formats"); the docstring
+# is the spec, so changing it is refused by the checks.
+REVISE_RUN = (
+    "Running that {kind} on examples of what it must do gives:\n{feedback}\n"
+    "Say in one sentence which line causes this, then reply with the corrected {kind} in one ```{fence} "
+    "block. Change the code, not the docstring."
+)
+
 PLAN = (
     "Plan the change to this {kind} for another programmer who will edit the code.{instruction}\n"
     "```{fence}\n{code}\n```\n"

@@ -45,7 +45,10 @@ async def validate(job: PatternJob, cand: Candidate, role: str = "validator", *,
     model is asked only when there is no executable evidence."""
     await job.check(cand)
     if cand.error:
-        return Verdict(False, [cand.error, *job.known_failures()], "checks")
+        failures = job.known_failures()
+        if failures and "unchanged" in cand.error:
+            return Verdict(False, ["that reply repeated the code unchanged, so these still fail", *failures], "evidence")
+        return Verdict(False, [cand.error, *failures], "checks")
     if cand.checks:
         return Verdict(False, list(cand.checks), "checks")
     verdict = await job.verify(cand)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import resource
 import shutil
 import signal
@@ -38,8 +39,9 @@ class CommandReport:
     seconds: float = 0.0
 
     def signature(self) -> tuple[int | None, str]:
-        """What identifies a failure, to tell "the tests fail anyway" from "this change broke them"."""
-        return self.returncode, self.tail.strip().splitlines()[-1] if self.tail.strip() else ""
+        """What identifies a failure, to tell "the tests fail anyway" from "this change broke them": the
+        output with timings taken out (an assertion's values differ when the change changed the result)."""
+        return self.returncode, re.sub(r"\d+(?:\.\d+)?\s*s(?:econds)?\b", "", self.tail).strip()
 
     def describe(self) -> str:
         if self.error:

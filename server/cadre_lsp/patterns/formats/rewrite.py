@@ -29,10 +29,12 @@ async def draft(job: CodeJob, role: str, *, temperature: float | None = None, pl
 
 
 async def revise(job: CodeJob, prior: Candidate, role: str, feedback: str, *, step: str,
-                 temperature: float | None = None) -> Candidate:
-    """The draft conversation continued with the feedback (the prefix comes from the KV cache)."""
+                 temperature: float | None = None, ran: bool = False) -> Candidate:
+    """The draft conversation continued with the feedback (the prefix comes from the KV cache);
+    `ran`: the feedback is what running the code showed."""
+    template = prompts.REVISE_RUN if ran else prompts.REVISE
     messages = prior.messages + [{"role": "assistant", "content": prior.raw},
-                                 {"role": "user", "content": job.fill(prompts.REVISE, feedback=feedback)}]
+                                 {"role": "user", "content": job.fill(template, feedback=feedback)}]
     c = await job.call(role, messages, step=step, what="revising", temperature=temperature)
     return finish(job, Candidate(role=role, model=c.model, raw=c.text, messages=messages))
 
