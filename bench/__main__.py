@@ -41,6 +41,12 @@ def _lsp(repeats: int) -> list[Metric]:
     return lsp_bench.run(rounds=3 if repeats >= 3 else 1)
 
 
+def _lsp_real(repeats: int) -> list[Metric]:
+    from . import lsp_bench
+
+    return lsp_bench.run(rounds=3 if repeats >= 3 else 1, real=True)
+
+
 def _startup(repeats: int) -> list[Metric]:
     from . import startup_bench
 
@@ -80,13 +86,15 @@ GROUPS: dict[str, tuple[str, Callable[[int], list[Metric]]]] = {
     "startup": ("quick", _startup),
     "context": ("quick", _context),
     "model": ("full", _model),
+    "lsp_real": ("full", _lsp_real),
     "fixrate": ("full", _fixrate),
     "review": ("full", _review),
 }
 """Group -> (the mode that includes it, runner taking the repeat count)."""
 ALIASES = {"codeaction": "lsp", "hover": "lsp", "progress": "lsp", "rss": "startup", "pipeline": "overhead",
            "kv": "model", "model_compete": "model", "model_overhead": "model", "bugs": "fixrate",
-           "explain": "review"}
+           "explain": "review", "codeaction_real": "lsp_real", "hover_real": "lsp_real",
+           "progress_real": "lsp_real", "host_kill": "model"}
 
 
 def main(argv: list[str] | None = None) -> int:

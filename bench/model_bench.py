@@ -1,6 +1,11 @@
 """Real-model benches (--full): the bundled 0.5B on the embedded llama.cpp backend, on this machine's CPU.
 
-- generation: `fix` through the whole engine vs the same messages sent straight to xllamacpp;
+The engine's `embedded` endpoints are served by the model host (a child process, models/hosted.py); the
+yardstick ("bare") is llama.cpp loaded in this process with the same parameters and called directly.
+
+- generation: `fix` through the whole engine (host, HTTP, openai client) vs the same messages sent straight
+  to an in-process xllamacpp Server;
+- host kill: the host SIGKILLed mid-stream: how soon the call says so, and how soon the next is answered;
 - compete: two equal competitors on one model with 2 parallel slots vs the same pattern with 1 slot;
 - KV reuse: what share of the validated pattern's 2nd prompt llama.cpp served from its cache.
 
@@ -13,7 +18,10 @@ instruction, which leaves only the system prompt and the first sentence shareabl
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +29,7 @@ from typing import Any
 
 from cadre_lsp.core import Request, Span
 
-from .metrics import Metric, failed, median, rounded
+from .metrics import Metric, failed, median, ms, rounded
 from .recording import Call, recorded_engine
 from .scripted import ALL_ROLES, ScriptedWorkspace
 
@@ -59,6 +67,35 @@ def _llama_seconds(c: Call) -> float:
     return max(1e-9, prompt_s + (u.completion_tokens / t.tokens_per_s if t.tokens_per_s else 0.0))
 
 
+def bare_server(n_parallel: int = 1) -> Any:
+    """llama.cpp alone, in this process, sized as the host sizes it: the yardstick for the engine.
+
+    Built from a thread that first lowers its own priority to the host's (Linux nice is per thread, and
+    llama.cpp's threads inherit it), so both sides compete alike with whatever else the machine runs."""
+    import threading
+
+    import xllamacpp as xlc
+
+    from cadre_lsp.models.bundled import ensure_model
+    from cadre_lsp.models.embedded import _cpu_count, llama_params
+    from cadre_lsp.models.hosted import HOST_NICE
+
+    params = llama_params(ensure_model(MODEL), 4096, n_parallel, _cpu_count(), secrets.token_urlsafe(16))
+    out: list[Any] = []
+
+    def build() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HOST_NICE)
+        except (OSError, AttributeError):
+            pass
+        out.append(xlc.Server(params))
+
+    t = threading.Thread(target=build)
+    t.start()
+    t.join()
+    return out[0]
+
+
 def _tokens(c: Call) -> tuple[int, int, int]:
     u = c.completion.usage if c.completion else None
     return (u.prompt_tokens, u.cached_tokens, u.completion_tokens) if u else (0, 0, 0)
@@ -76,7 +113,7 @@ async def bench_generation(root: Path, repeats: int) -> Metric:
         if not log.calls:
             raise RuntimeError(f"the engine made no model call: {first.error or first.summary}")
         call = log.calls[-1]
-        server = engine.pool.backend("m").inner.shared.server
+        server = bare_server()
         bare_req = {"messages": call.messages, "max_tokens": call.options.get("max_tokens"), "temperature": 0.0}
         engine_s, bare_s, tokens = [], [], []
         own: dict[str, list[float]] = {"engine": [], "bare": []}
@@ -105,7 +142,8 @@ async def bench_generation(root: Path, repeats: int) -> Metric:
               "wall_over_llama_reported_time": {k: round(median(v), 4) for k, v in own.items()},
               "calls (who, prompt, cached, generated)": tokens, "model": MODEL,
               "same_tokens": len(generated) == 1, "first_run_s": round(call.seconds, 2)}
-    m = Metric("model_overhead", "real model: `fix` through the engine / bare xllamacpp, same messages (warm)",
+    m = Metric("model_overhead", "real model: `fix` through the engine and its model host / bare in-process "
+               "xllamacpp, same messages (warm)",
                median(ratios), "x", 1.10, "<=", detail=detail)
     if len(generated) != 1:
         m.error = f"engine and bare generated different token counts: {sorted(generated)}"
@@ -163,8 +201,7 @@ async def bench_compete(root: Path, repeats: int) -> list[Metric]:
             cold[mode].append((await once(mode, instruction=f"(run {time.time_ns() % 10**8:08d}-{i})"))[1])
         log = engines["parallel"][1]
         competitor = next(c for c in reversed(log.calls) if c.endpoint == "duo")
-        bare = bare_batching(engines["parallel"][0].pool.backend("duo").inner.shared.server, competitor,
-                             max(2, repeats - 2))
+        bare = bare_batching(bare_server(2), competitor, max(2, repeats - 2))
     finally:
         for engine, _ in engines.values():
             await engine.aclose()
@@ -211,6 +248,44 @@ def bare_batching(server: Any, call: Call, repeats: int) -> dict[str, Any]:
     return {"median": round(median(ratios), 4), "ratios": rounded(ratios)}
 
 
+# -- host kill ------------------------------------------------------------------------------------------
+
+async def bench_host_kill(repeats: int) -> list[Metric]:
+    """SIGKILL the model host while a call streams: kill -> that call's HostDied, and kill -> the next call
+    answered by a new host (the model load included)."""
+    from cadre_lsp.config.schema import EndpointConfig
+    from cadre_lsp.models.hosted import HostDied, HostedBackend
+
+    b = HostedBackend("kill", EndpointConfig(kind="embedded", model=MODEL, keep_alive="-1"))
+    count = [{"role": "user", "content": "Count from 1 to 100, separated by commas."}]
+    notice, restart, load = [], [], []
+    try:
+        await b.load()
+        for _ in range(repeats):
+            got: list[str] = []
+            task = asyncio.create_task(b.chat(count, max_tokens=300, temperature=0.0, on_token=got.append))
+            while len(got) < 3 and not task.done():
+                await asyncio.sleep(0.005)
+            t_kill = time.perf_counter()
+            os.kill(b.host.pid or 0, signal.SIGKILL)
+            err = (await asyncio.gather(task, return_exceptions=True))[0]
+            notice.append(time.perf_counter() - t_kill)
+            if not isinstance(err, HostDied):
+                raise RuntimeError(f"the killed call ended with {err!r}, not HostDied")
+            await b.chat([{"role": "user", "content": "Say ok."}], max_tokens=4, temperature=0.0)
+            restart.append(time.perf_counter() - t_kill)
+            load.append(b.host.load_s or 0.0)
+        st = b.host.state()
+    finally:
+        await b.aclose()
+    return [Metric("host_kill_notice", "model host SIGKILLed mid-stream: kill -> the call's clear error (median)",
+                   ms(median(notice)), "ms", detail={"samples_ms": [round(ms(x), 1) for x in notice],
+                                                     "crashes_seen": st["crashes"], "model": MODEL}),
+            Metric("host_restart", "model host SIGKILLed: kill -> next call answered by a new host (median, "
+                   "model load included)", median(restart), "s", detail={
+                       "samples_s": rounded(restart), "model_load_s": rounded(load), "starts": st["starts"]})]
+
+
 # -- 9: KV cache reuse in validated ----------------------------------------------------------------------
 
 def _first_difference(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
@@ -255,7 +330,8 @@ async def _run(root: Path, repeats: int) -> list[Metric]:
     out: list[Metric] = []
     for name, coro_fn in (("model_overhead", lambda: bench_generation(root, max(9, repeats))),
                           ("model_compete", lambda: bench_compete(root, max(3, repeats - 2))),
-                          ("kv", lambda: bench_kv(root))):
+                          ("kv", lambda: bench_kv(root)),
+                          ("host_kill", lambda: bench_host_kill(max(3, repeats - 4)))):
         try:
             got = await coro_fn()
         except Exception as exc:  # a model that will not load fails its metrics, with the reason

@@ -264,6 +264,7 @@ async def _doctor(args: argparse.Namespace) -> int:
     pool = ModelPool(config)
     try:
         health = await pool.health(probe=not args.no_probe)
+        where = pool.hosts_dict()  # before closing: the hosts the probe started, each replica's state
     finally:
         await pool.aclose()
     roles_of: dict[str, list[str]] = {}
@@ -283,12 +284,26 @@ async def _doctor(args: argparse.Namespace) -> int:
                       f"{h.tokens_per_s:.1f}" if h.tokens_per_s else "-",
                       (h.detail + (f" — {h.hint}" if h.hint else ""))[:90])
     console.print(table)
+    _print_hosts(console, where)
     if bad:
         console.print(f"[red]{bad} endpoint(s) unhealthy.[/red] Fix the hints above, or pick another profile "
                       "(`profile = \"embedded\"` in ~/.config/cadre-lsp/config.toml).")
         return 1
     console.print("[green]all endpoints healthy[/green]")
     return 0
+
+
+def _print_hosts(console: Any, where: dict[str, Any]) -> None:
+    """Where the models ran: each model host (embedded) and each replica (openai/ollama base_urls)."""
+    for h in where.get("hosts", {}).values():
+        ka = "until exit" if h["keep_alive_s"] is None else f"{h['keep_alive_s']:g}s idle"
+        state = f"pid {h['pid']} at {h['url']}, loaded in {h['load_s']:.1f}s" if h["pid"] else h["state"]
+        console.print(f"model host {h['model']}: {state}; {h['slots']} slot(s), stops after {ka}; "
+                      f"{h['crashes']} crash(es); log {h['log']}", highlight=False, markup=False)
+    for name, replicas in where.get("replicas", {}).items():
+        for r in replicas:
+            state = "up" if r["healthy"] else f"OUT ({r['last_error']})"
+            console.print(f"replica {name} {r['url']}: {state}", highlight=False, markup=False)
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -306,6 +321,10 @@ def _models(args: argparse.Namespace) -> int:
         if ep.kind == "embedded" and (ep.model in BUNDLED or ep.model.endswith(".gguf")):
             st = model_status(ep.model)
             line += "  [" + ("ready" if st.get("cached") else st.get("hint") or "not prepared") + "]"
+            line += ("  in this process" if ep.host == "in-process" else
+                     f"  in a model host process (starts on first use, stops after {ep.keep_alive or '30m'} idle)")
+        for url in ep.base_urls:
+            line += f"\n{'':12} replica {url}"
         console.print(line, highlight=False, markup=False)
     return 0
 

@@ -36,15 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-ctx", type=int, default=4096, help="context per slot")
     ap.add_argument("--parallel", type=int, default=1, help="slots (requests computed at once)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: every core we may run on)")
-    ap.add_argument("--nice", type=int, default=10, help="added to this process's niceness")
+    ap.add_argument("--nice", type=int, default=10, help="run at least this nice (a niced parent's stays)")
     args = ap.parse_args(argv)
     key = os.environ.pop(KEY_ENV, "")
     if not key:
         _say({"error": f"no API key in ${KEY_ENV}: the host refuses to serve without one"})
         return 2
-    if args.nice and hasattr(os, "nice"):
+    if hasattr(os, "nice") and args.nice > os.nice(0):
         try:
-            os.nice(args.nice)
+            os.nice(args.nice - os.nice(0))
         except OSError:
             pass  # not allowed here: run at the parent's priority
     try:

@@ -56,7 +56,8 @@ DEFAULT_KEEP_ALIVE_S = 1800.0
 START_TIMEOUT_S = 300.0
 """Loading the 1.5B on a busy 2-core machine took up to ~15 s; this only catches a host that hangs."""
 HOST_NICE = 10
-"""Added to the host's niceness: the editor's server wins the CPU whenever it has work."""
+"""The host's niceness (at least; a parent niced further passes its own on): the editor's server wins the
+CPU whenever it has work."""
 
 
 class HostDied(BackendUnavailable):
