@@ -49,9 +49,18 @@ def passes_check(path: Path, timeout_s: float = 20.0) -> bool:
 
 
 def _config(root: Path) -> Path:
-    """The shipped embedded profile as is, with temperature 0 so runs are repeatable."""
+    """The shipped embedded profile as is, with temperature 0 so runs are repeatable.
+
+    `CADRE_BENCH_THREADS=1` runs llama.cpp on one thread: on a machine shared with other work, its
+    threads spin-wait at every barrier for a descheduled sibling (measured here: 2 threads under load
+    ran ~20x slower than on a quiet machine; one thread degrades in proportion). Ratios within one run
+    stay comparable either way."""
+    import os
+
+    threads = os.environ.get("CADRE_BENCH_THREADS")
+    extra = "".join(f"\n[endpoints.{ep}]\nn_threads = {int(threads)}\n" for ep in ("coder", "fast")) if threads else ""
     path = root / "fixrate.toml"
-    path.write_text('profile = "embedded"\n\n[generation]\ntemperature = 0.0\n\n[validated]\nrounds = 2\n',
+    path.write_text('profile = "embedded"\n\n[generation]\ntemperature = 0.0\n\n[validated]\nrounds = 2\n' + extra,
                     encoding="utf-8")
     return path
 
