@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .config.pattern_rules import BUILTIN_PATTERNS
 from .config.schema import Config
 from .core import CadreError, Request, Route
-from .patterns.registry import BUILTIN_PATTERNS
 
 
 @dataclass

@@ -226,7 +226,7 @@ def check_references(cfg: Config, layers: list[Layer]) -> None:
                 raise ConfigError(
                     f"{src}: `roles.{role}`: endpoint {n!r} is not defined under [endpoints]",
                     key=f"roles.{role}", source=src)
-    from ..patterns.step_rules import BUILTIN_PATTERNS, validate_patterns
+    from .pattern_rules import BUILTIN_PATTERNS, validate_patterns
 
     def fail(key: str, problem: str) -> ConfigError:
         src = _origin(layers, key.split("."))

@@ -27,7 +27,7 @@ from ..config.schema import PatternStep, parse_role_spec
 from ..models.base import ModelError
 from .builtin import pick_best, validate_loop
 from .job import Candidate, Outcome, PatternJob
-from .step_rules import TEMPLATES
+from .prompts import TEMPLATES
 
 
 async def run_custom(job: PatternJob, name: str) -> Outcome:

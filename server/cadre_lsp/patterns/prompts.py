@@ -128,3 +128,14 @@ def judge_schema(letters: list[str]) -> dict:
                        "reason": {"type": "string", "maxLength": 200}},
         "required": ["choice", "reason"],
     }
+
+
+TEMPLATES = {
+    "explain": EXPLAIN,
+    "fix": FIX,
+    "implement": IMPLEMENT,
+    "plan": PLAN,
+    "follow_plan": FOLLOW_PLAN,
+    "review": REVIEW,
+}
+"""The templates a custom step may name (config/pattern_rules.py TEMPLATE_NAMES checks the names)."""

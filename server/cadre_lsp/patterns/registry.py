@@ -1,6 +1,6 @@
-"""Pattern names and lookup: the built-ins (one tuple, which the router, the config checks, the chat
-API's model list and the editor's code actions all read) first, then custom patterns from config.
-Light on purpose: the configuration loader imports it to check pattern names."""
+"""Pattern lookup by name: the built-ins (their names are one tuple in config/pattern_rules.py, which the
+router, the config checks, the chat API's model list and the editor's code actions all read) first,
+then custom patterns from config."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ if TYPE_CHECKING:
     from ..config.schema import Config
     from .job import Outcome, PatternJob
 
-BUILTIN_PATTERNS = ("primary", "tools", "hybrid", "validated", "compete", "auto")
-"""Every built-in name; `auto` is resolved by the router, the rest are functions in builtin.py."""
+from ..config.pattern_rules import BUILTIN_PATTERNS
 
 
 def lookup(name: str, config: Config) -> Callable[[PatternJob], Awaitable[Outcome]] | None:

@@ -1,21 +1,20 @@
-"""Load-time checks of custom patterns: a bad step is named before any job runs."""
+"""Load-time checks of custom patterns: a bad step is named before any job runs.
+
+Config owns the names a pattern may use (built-in patterns, prompt templates, placeholders) so that
+checking a configuration needs nothing from the pattern engine (patterns/ imports config, never the
+other way round); patterns/registry.py and patterns/prompts.py map the names to code and text.
+"""
 
 from __future__ import annotations
 
 import string
 
-from ..config.schema import ROLES, Config, PatternStep, parse_role_spec
-from . import prompts
-from .registry import BUILTIN_PATTERNS
+from .schema import ROLES, Config, PatternStep, parse_role_spec
 
-TEMPLATES = {
-    "explain": prompts.EXPLAIN,
-    "fix": prompts.FIX,
-    "implement": prompts.IMPLEMENT,
-    "plan": prompts.PLAN,
-    "follow_plan": prompts.FOLLOW_PLAN,
-    "review": prompts.REVIEW,
-}
+BUILTIN_PATTERNS = ("primary", "tools", "hybrid", "validated", "compete", "auto")
+"""Every built-in name; `auto` is resolved by the router, the rest are functions in patterns/builtin.py."""
+TEMPLATE_NAMES = ("explain", "fix", "implement", "plan", "follow_plan", "review")
+"""Prompt templates a step may name (`prompt = "plan"`); patterns/prompts.py TEMPLATES holds their text."""
 PLACEHOLDERS = {"language", "fence", "kind", "name", "code", "original", "context", "path", "task",
                 "instruction", "plan", "numbered"}
 
@@ -29,9 +28,9 @@ def step_problem(i: int, step: PatternStep, seen_candidate: bool) -> str | None:
         return f"{label}: {exc}"
     if role not in ROLES:
         return f"{label}: unknown role {step.role!r} (expected one of {', '.join(ROLES)})"
-    if step.prompt is not None and step.prompt not in TEMPLATES:
+    if step.prompt is not None and step.prompt not in TEMPLATE_NAMES:
         if "{" not in step.prompt and " " not in step.prompt.strip():
-            return f"{label}: unknown prompt template {step.prompt!r} (known: {', '.join(TEMPLATES)})"
+            return f"{label}: unknown prompt template {step.prompt!r} (known: {', '.join(TEMPLATE_NAMES)})"
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(step.prompt) if f}
         except ValueError as exc:
