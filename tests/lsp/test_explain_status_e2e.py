@@ -41,7 +41,8 @@ async def test_status_reports_roles_health_jobs_queue_and_stats(ws):
         job = await s.run("fix", uri, s.line_range(uri, 7, 7))
         await s.wait_result(job)
         st = await s.status()
-        assert set(st) == {"roles", "jobs", "queue", "stats", "debug"}
+        assert set(st) == {"roles", "jobs", "queue", "stats", "debug", "hosts", "replicas"}
+        assert not st["hosts"] and not st["replicas"]  # scripted: no model host, no replicas
         assert st["roles"]["coding"] == {"endpoints": ["s"], "model": "scripted-model", "healthy": True}
         assert st["jobs"] == [] and st["queue"] == 0
         assert st["stats"]["s"]["calls"] == 1
