@@ -118,7 +118,7 @@ async def _one(engine: Any, log: Any, ws: Path, name: str, fixes: dict[str, list
     return row
 
 
-async def _run_all(root: Path, names: list[str], explain: bool) -> list[dict[str, Any]]:
+async def _run_all(root: Path, names: list[str], explain: bool, rows_to: Path | None = None) -> list[dict[str, Any]]:
     from .recording import recorded_engine
 
     fixes = json.loads((BUGS / "fixes.json").read_text(encoding="utf-8"))
@@ -129,6 +129,9 @@ async def _run_all(root: Path, names: list[str], explain: bool) -> list[dict[str
     try:
         for name in names:
             rows.append(await _one(engine, log, ws, name, fixes, explain))
+            if rows_to is not None:  # a long run on a busy machine: each file's row as soon as it is known
+                with rows_to.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(rows[-1]) + "\n")
     finally:
         await engine.aclose()
     return rows
@@ -163,11 +166,11 @@ def metrics(rows: list[dict[str, Any]]) -> list[Metric]:
     return out
 
 
-def run(names: list[str] | None = None, *, explain: bool = True) -> list[Metric]:
+def run(names: list[str] | None = None, *, explain: bool = True, rows_to: Path | None = None) -> list[Metric]:
     names = names or sorted(p.name for p in BUGS.glob("*.py"))
     try:
         with tempfile.TemporaryDirectory(prefix="cadre-review-") as tmp:
-            rows = asyncio.run(_run_all(Path(tmp), names, explain))
+            rows = asyncio.run(_run_all(Path(tmp), names, explain, rows_to))
     except Exception as exc:  # the models did not load: the row fails, it is not skipped
         return [failed("review_recall", "review: files with a finding on the buggy lines", "%", str(exc),
                        target=80.0, op=">=")]
@@ -181,7 +184,8 @@ if __name__ == "__main__":
 
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     started, before = time.time(), conditions()
-    ms = run(args or None, explain="--no-explain" not in sys.argv)
+    ms = run(args or None, explain="--no-explain" not in sys.argv,
+             rows_to=Path(__file__).resolve().parent / "results" / "review-rows.jsonl")
     out = Path(__file__).resolve().parent / "results" / "latest-review.json"
     write_json(out, "full", ms, started=started, before=before)
     print_table(ms, "review")

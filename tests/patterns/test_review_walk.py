@@ -222,3 +222,16 @@ def test_examples_in_backticks_are_read() -> None:
     ev = stated_examples(src, "page_count")
     assert [e.describe() for e in ev.examples] == ["page_count(25, 10) == 3", "page_count(0, 10) == 0"]
     assert ev.dropped == []
+
+
+async def test_changed_definitions_are_reviewed_first(ws: Workspace) -> None:
+    ws.file.write_text(TWO)
+    eng = engine(ws, examples('count_vowels("") == 0'))
+    await eng.run(_whole(ws))
+    ws.file.write_text(TWO.replace("count += 1", "count += 2"))
+    review_walk._MODEL.clear()  # both are asked again: the order shows
+    n = len(requests_of(eng, "m"))
+    await eng.run(_whole(ws))
+    asked = [r["messages"][-1]["content"] for r in requests_of(eng, "m")[n:] if "Review this code" in
+             r["messages"][-1]["content"]]
+    assert ["count_vowels" in a for a in asked] == [True, False]

@@ -277,11 +277,11 @@ def definitions_in_range(job: CodeJob) -> list[Definition] | None:
     return found
 
 
-def mark_reviewed(job: CodeJob) -> None:
-    req = job.request
-    tracker = _TRACKERS.get(req.path)
+def mark_reviewed(job: CodeJob, defs: list[Definition]) -> None:
+    """The walked definitions count as reviewed (those outside the range, or over the cap, do not)."""
+    tracker = _TRACKERS.get(job.request.path)
     if tracker is not None:
-        tracker.mark_all_reviewed(req.path, req.text, req.language)
+        tracker.mark_reviewed(job.request.path, defs)
 
 
 def _runnable(job: CodeJob, d: Definition) -> str:
@@ -313,7 +313,7 @@ async def review_walk(job: CodeJob, role: str, *, temperature: float | None = No
             rv.model, model_name = await _focused(job, d, role, temperature)
         except Exception as exc:  # one unreadable answer or failed call: the proof still stands
             errors.append(f"{d.name}: {exc}"[:160])
-    mark_reviewed(job)
+    mark_reviewed(job, defs)
     findings = [f for rv in reviews for f in rv.proven] + [f for rv in reviews for f in rv.generated] + \
                [f for rv in reviews for f in rv.model]
     findings = findings[: job.config.review.max_findings]
