@@ -43,9 +43,11 @@ async def test_rewrite_format_on_the_coding_model_gives_a_correct_edit() -> None
     block = extract_code_block(reply.text, "python", like=SOURCE)
     assert block is not None, reply.text
     edit = apply_edit_calls(SOURCE, "shop.py", rewrite_to_edits("shop.py", SOURCE, block), Span.lines(0, 5))
-    ns: dict[str, object] = {}
-    exec(edit.apply(), ns)  # the edited function, run on one input
-    assert ns["total_price"]([1, 2, 3.5]) == 6.5  # type: ignore[operator]
+    from cadre_lsp.verify import Example, run_examples
+
+    # the model's edit runs in the sandbox (never in the test process), on one input
+    report = await run_examples(edit.apply(), [Example("total_price", ([1, 2, 3.5],), expected=6.5)])
+    assert report.all_passed, report.summary()
 
 
 async def test_tool_calls_under_a_schema_are_schema_valid() -> None:
