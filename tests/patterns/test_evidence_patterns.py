@@ -167,10 +167,10 @@ async def test_review_puts_a_proven_finding_first(ws: Workspace) -> None:
     eng = ws.engine({"r": {"exchanges": [{"reply": json.dumps(model_finding)}]}}, verify=True)
     res = await eng.run(ws.request(action="review", line=0))
     assert res.error is None, res.summary
-    proven, model = res.findings
+    (proven,) = res.findings
     assert proven.severity == "error" and proven.message.startswith("confirmed by running it: chunk([1, 2, 3], 2)")
     assert (proven.start_line, proven.end_line) == (0, DOCUMENTED.count("\n") - 1)  # the whole definition
-    assert model.message == "range looks odd (unproven)"  # a model-only finding says so (review_walk.py)
+    assert requests_of(eng, "r") == []  # ran on its evidence, nothing risky in it: no model asked (review_walk.py)
 
 
 async def test_primary_runs_the_docstring_examples_without_a_model_call(ws: Workspace) -> None:

@@ -17,7 +17,7 @@ import pytest
 from cadre_lsp.patterns import review_walk
 from fakes.scripted_workspace import Workspace, requests_of
 
-TWO = '''def chunk(items, size):
+TWO = '''def chunk(items, size, _memo={}):
     """Split items into lists of `size`; the last one may be shorter.
 
     chunk([1, 2, 3], 2) == [[1, 2], [3]]
@@ -27,7 +27,7 @@ TWO = '''def chunk(items, size):
     return [items[i:i + size] for i in range(0, len(items) - size + 1, size)]
 
 
-def count_vowels(text):
+def count_vowels(text, _seen=[]):
     """Return how many vowels (a, e, i, o, u, either case) the text contains."""
     count = 0
     for ch in text.lower():
@@ -35,7 +35,7 @@ def count_vowels(text):
             count += 1
     return count
 '''
-VOWELS_AT = TWO.split("\n").index("def count_vowels(text):")
+VOWELS_AT = TWO.split("\n").index("def count_vowels(text, _seen=[]):")
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +103,7 @@ def _whole(ws: Workspace):  # type: ignore[no-untyped-def]
     (examples('count_vowels("") == 1', 'count_vowels("a") == 2'), "every generated example fails"),
     (examples('count_vowels("") == 0', 'count_vowels("ab") == 1', 'count_vowels("ab") == 2'),
      "the set contradicts itself"),
-    (examples('count_vowels("") == 0', 'count_vowels("a", "b") == 1'), "a call the code cannot accept"),
+    (examples('count_vowels("") == 0', 'count_vowels("a", [], "c") == 1'), "a call the code cannot accept"),
 ])
 async def test_a_contradicted_generated_failure_is_not_reported(ws: Workspace, generated: str, why: str) -> None:
     ws.file.write_text(TWO)
@@ -235,3 +235,15 @@ async def test_changed_definitions_are_reviewed_first(ws: Workspace) -> None:
     asked = [r["messages"][-1]["content"] for r in requests_of(eng, "m")[n:] if "Review this code" in
              r["messages"][-1]["content"]]
     assert ["count_vowels" in a for a in asked] == [True, False]
+
+
+def test_the_focused_question_is_asked_only_where_there_is_something_to_ask() -> None:
+    from cadre_lsp.patterns.review_walk import _is_test, risky_constructs
+
+    assert risky_constructs("def f(p):\n    return open(p).read()\n", "f") == ["open()"]
+    assert risky_constructs("def f(x=[]):\n    try:\n        return g(x)\n    except:\n        pass\n", "f") == \
+        ["a mutable default argument", "a bare except"]
+    assert risky_constructs("def f(n):\n    return n * f(n - 1) if n else 1\n", "f") == ["recursion"]
+    assert risky_constructs(TWO.split("\n\n\n")[1].replace("_seen=[]", "seen=()"), "count_vowels") == []
+    assert _is_test("def check():\n    assert f(1) == 2\n    assert f(0) == 0\n")
+    assert not _is_test("def f():\n    return 1\n")

@@ -67,14 +67,15 @@ REVIEW = (
 # Review per definition (patterns/review_walk.py): behaviour is checked by running the docstring's
 # examples, so the model gets one narrow question about one definition, not "review this file".
 REVIEW_FOCUS = (
-    "Review this code, the {kind} `{name}`, for one thing only: a security problem, a resource that is not released, "
-    "or a risky construct (eval/exec, shell commands, a bare except that hides errors, a mutable default "
-    "argument, a loop or recursion that may never end). Line numbers are on the left.\n"
+    "Review this code, the {kind} `{name}`, for one thing only: {question} Line numbers are on the left.\n"
     "```{fence}\n{numbered}\n```\n{instruction}"
     "Report a problem only if you can name the line where it is; no style, naming or documentation remarks. "
     'Reply with JSON only: {{"findings": [{{"start_line": N, "end_line": N, "severity": "error|warning", '
     '"message": "..."}}]}}. Use [] when there is none.'
 )
+FOCUS_RISKY = ("it uses {found}: is that a security problem, a resource that is not released, or a risky "
+               "construct here?")
+FOCUS_UNRUN = "nothing could run it, so read it: does it do what its name and docstring say?"
 
 # The validator is asked one question with a concrete bar for FAIL. A checklist ("syntax errors, logic
 # bugs, missing error handling, security ...") was parroted back as the reason to FAIL correct fixes:

@@ -17,9 +17,15 @@ context/review.py decides) and for each one:
      (no call with two expectations), the code passes at least one of its examples (so the generator
      read the signature the way the code does), the failure is not a call the code could not even accept
      (a TypeError about arguments), and no stated example already fails (the stated proof is enough);
-2. **one focused model question** (security, resource leaks, risky constructs): findings must cite a
-   line inside the definition, the rest are dropped, and so are info/hint answers (style opinions are
-   the noise a small model adds most); they say "(unproven)" and rank below the proof.
+2. **one focused model question**, asked only where it has something to look at (`focus_question`):
+   a Python definition that uses a risky construct (`risky_constructs`: eval/exec, shell and process
+   calls, files and sockets, pickle, a bare except, a mutable default, `while True`, recursion) is asked
+   about that construct (security, resource leaks, risks); one that nothing could run (no evidence) is
+   asked whether it does what its name and docstring say; a test function (only asserts) and a function
+   whose evidence ran clean with nothing risky in it are not asked (asking a 1.5B "any problem?" about
+   a correct pure function is how review got its noise). Other languages are always asked. Findings must
+   cite a line inside the definition, the rest are dropped, and so are info/hint answers; they say
+   "(unproven)" and rank below the proof.
 
 Evidence, runs and the model's answers are cached per definition content hash (`_Cache`), so a
 re-review of unchanged code costs no model call and no sandbox run; a proof stays with its definition
@@ -309,8 +315,11 @@ async def review_walk(job: CodeJob, role: str, *, temperature: float | None = No
     model_name = ""
     errors = []
     for d, rv in zip(defs, reviews):
+        question = focus_question(job, d, rv)
+        if not question:
+            continue
         try:
-            rv.model, model_name = await _focused(job, d, role, temperature)
+            rv.model, model_name = await _focused(job, d, role, temperature, question)
         except Exception as exc:  # one unreadable answer or failed call: the proof still stands
             errors.append(f"{d.name}: {exc}"[:160])
     mark_reviewed(job, defs)
@@ -396,16 +405,79 @@ def _read_proof(d: Definition, rv: DefinitionReview, report: RunReport) -> None:
         rv.generated.append(Finding(*_line_of(d, first), "warning", msg))
 
 
-async def _focused(job: CodeJob, d: Definition, role: str, temperature: float | None) -> tuple[list[Finding], str]:
+RISKY_CALLS = frozenset({
+    "eval", "exec", "compile", "__import__", "system", "popen", "Popen", "run", "call", "check_call",
+    "check_output", "spawn", "open", "urlopen", "socket", "connect", "request", "loads", "load", "execute",
+    "executescript", "Thread", "acquire", "mkstemp", "mktemp", "NamedTemporaryFile", "chmod", "rmtree",
+    "remove", "unlink", "setattr", "getattr",
+})
+"""Called names that make a definition worth the security/resource question (by their last part)."""
+
+
+def risky_constructs(text: str, name: str) -> list[str]:
+    """What in one Python definition the focused question is about; [] when it has none of them."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return ["code that does not parse"]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if called == name:
+                found.append("recursion")
+            elif called in RISKY_CALLS:
+                found.append(f"{called}()")
+        elif isinstance(node, ast.ExceptHandler) and node.type is None:
+            found.append("a bare except")
+        elif isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value:
+            found.append("while True")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            if any(isinstance(d, (ast.List, ast.Dict, ast.Set)) for d in defaults):
+                found.append("a mutable default argument")
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.append("global state")
+    return list(dict.fromkeys(found))
+
+
+def _is_test(text: str) -> bool:
+    """A function whose body is only asserts (and its docstring): a test, checked by running it."""
+    try:
+        node = ast.parse(text).body[0]
+    except (SyntaxError, IndexError):
+        return False
+    if not isinstance(node, ast.FunctionDef):
+        return False
+    body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return bool(body) and all(isinstance(s, ast.Assert) for s in body)
+
+
+def focus_question(job: CodeJob, d: Definition, rv: DefinitionReview) -> str:
+    """The one question the model is asked about `d`, or "" when there is nothing to ask (module doc)."""
+    if (job.request.language or "") != "python":
+        return prompts.FOCUS_RISKY.format(found="what you see")
+    found = risky_constructs(d.text, d.name)
+    if found:
+        return prompts.FOCUS_RISKY.format(found=", ".join(found[:4]))
+    ran = rv.report is not None and rv.report.error is None and rv.report.results
+    if ran or _is_test(d.text):
+        return ""
+    return prompts.FOCUS_UNRUN
+
+
+async def _focused(job: CodeJob, d: Definition, role: str, temperature: float | None,
+                   question: str) -> tuple[list[Finding], str]:
     """The one-question model pass on one definition; findings outside its lines are dropped."""
     model = job.pool.model_for(role)
-    key = digest(d.text, model, prompts.REVIEW_FOCUS, str(temperature))
+    key = digest(d.text, model, prompts.REVIEW_FOCUS, question, str(temperature))
     cached = _MODEL.get(key)
     if cached is not None:
         return [replace(f, start_line=f.start_line + d.start_line, end_line=f.end_line + d.start_line)
                 for f in cached], model
     code = number_lines(d.text, start=d.start_line + 1)
-    content = job.fill(prompts.REVIEW_FOCUS, numbered=code, kind=_kind_word(d), name=d.name)
+    content = job.fill(prompts.REVIEW_FOCUS, numbered=code, kind=_kind_word(d), name=d.name, question=question)
     messages = job.base_messages() + [{"role": "user", "content": content}]
     schema = report_schema() if supports_schema(job, role) else None
     c = await job.call(role, messages, step="review", what=f"reviewing {d.name}", temperature=temperature,
