@@ -57,7 +57,7 @@ async def test_validated_revises_with_the_concrete_failure_and_never_asks_the_va
     failure = "chunk([1, 2, 3], 2) returned [[1, 2]], expected [[1, 2], [3]]"
     draft, revise = (r["messages"][-1]["content"] for r in requests_of(eng, "coder"))
     assert failure in draft  # the original's failing example is in the first request already
-    assert failure in revise and "which line causes this" in revise
+    assert failure in revise and "Change the code, not the" in revise
     assert requests_of(eng, "val") == []  # executable evidence decided; no model verdict
     assert "evidence PASS after 1 revision" in res.summary
     assert res.verification and res.verification["passed"] == res.verification["total"] == 2

@@ -36,13 +36,13 @@ REVISE = (
     "Reply with the corrected {kind} in one ```{fence} block, nothing else."
 )
 
-# Feedback from running the code: concrete inputs with actual and expected values. Asking for the one
-# line at fault first is what made the 0.5B fix 3/5 instead of 2/5 (DESIGN "Edit formats"); the docstring
-# is the spec, so changing it is refused by the checks.
+# Feedback from running the code: concrete inputs with actual and expected values. An earlier version
+# asked "say which line causes this" first: on bench fixrate the 1.5B then put that sentence inside
+# the code block (2 of 32 fixes lost to a syntax error), so the reply is code only again.
 REVISE_RUN = (
     "Running that {kind} on examples of what it must do gives:\n{feedback}\n"
-    "Say in one sentence which line causes this, then reply with the corrected {kind} in one ```{fence} "
-    "block. Change the code, not the docstring."
+    "Reply with the corrected {kind} in one ```{fence} block, nothing else. Change the code, not the "
+    "docstring."
 )
 
 PLAN = (
