@@ -44,8 +44,9 @@ from .base import (
     Usage,
     emit,
 )
-from .bundled import BUNDLED, cached_path, ensure_model, is_gguf_path, model_status
+from .bundled import BUNDLED, ensure_model, model_status
 from .probe import timed_probe
+from .shared import SharedByFile
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-_REGISTRY: dict[str, _SharedModel] = {}
-_REGISTRY_LOCK = threading.Lock()
+_REGISTRY: SharedByFile[_SharedModel] = SharedByFile(lambda key, model: _SharedModel(key, model))
+_REGISTRY_LOCK = _REGISTRY.lock
 _ACTIVE: dict[threading.Thread, threading.Event] = {}
 """Running request workers and their cancel flags (for a clean interpreter exit)."""
 
@@ -204,7 +205,7 @@ def _stop_at_exit() -> None:
     its next token; a prompt still being evaluated gets `_EXIT_GRACE_S` to finish."""
     with _REGISTRY_LOCK:
         active = list(_ACTIVE.items())
-        entries = list(_REGISTRY.values())
+        entries = list(_REGISTRY.entries.values())
     for _, cancel in active:
         cancel.set()
     for entry in entries:
@@ -217,41 +218,9 @@ def _stop_at_exit() -> None:
         entry.unload()
 
 
-def _model_key(model: str) -> str:
-    """Endpoints share a Server when their model names resolve to the same file."""
-    if model in BUNDLED:
-        return str(cached_path(model).resolve())
-    if is_gguf_path(model):
-        return str(Path(model).expanduser().resolve())
-    return model
-
-
-def _acquire_shared(cfg: EndpointConfig) -> _SharedModel:
-    key = _model_key(cfg.model)
-    with _REGISTRY_LOCK:
-        entry = _REGISTRY.get(key)
-        if entry is None:
-            entry = _REGISTRY[key] = _SharedModel(key, cfg.model)
-        entry.users += 1
-        entry.want(cfg)
-        return entry
-
-
-def _release_shared(entry: _SharedModel) -> bool:
-    """Drop one user; returns True when it was the last (the caller then unloads)."""
-    with _REGISTRY_LOCK:
-        entry.users -= 1
-        if entry.users > 0:
-            return False
-        if _REGISTRY.get(entry.key) is entry:
-            del _REGISTRY[entry.key]
-        return True
-
-
 def loaded_models() -> dict[str, dict[str, Any]]:
     """Model file -> load facts and counters, for `cadre.status`."""
-    with _REGISTRY_LOCK:
-        entries = list(_REGISTRY.values())
+    entries = _REGISTRY.values()
     return {
         e.key: {"model": e.model, "loaded": e.server is not None, "load_s": e.load_s, "endpoints": e.users,
                 "n_ctx": e.n_ctx, "slots": e.n_parallel, "queued": e.slots.waiting if e.slots else 0, **e.stats}
@@ -338,7 +307,7 @@ class EmbeddedBackend:
         self.name = name
         self.model = cfg.model
         self.cfg = cfg
-        self._entry: _SharedModel | None = _acquire_shared(cfg)
+        self._entry: _SharedModel | None = _REGISTRY.acquire(cfg)
 
     @property
     def shared(self) -> _SharedModel:
@@ -523,5 +492,5 @@ class EmbeddedBackend:
 
     async def aclose(self) -> None:
         entry, self._entry = self._entry, None
-        if entry is not None and _release_shared(entry):
+        if entry is not None and _REGISTRY.release(entry):
             await asyncio.to_thread(entry.unload)

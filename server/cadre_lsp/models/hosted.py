@@ -45,9 +45,10 @@ from .base import (
     ModelNotFound,
     TokenCallback,
 )
-from .bundled import BUNDLED, cache_dir, cached_path, ensure_model, is_gguf_path, model_status
+from .bundled import BUNDLED, cache_dir, ensure_model, model_status
 from .host import KEY_ENV
 from .openai_backend import OpenAIBackend
+from .shared import SharedByFile
 
 log = logging.getLogger(__name__)
 
@@ -273,52 +274,19 @@ class ModelHost:
                 "keep_alive_s": self.keep_alive_s, "log": str(self.log_path)}
 
 
-_HOSTS: dict[str, ModelHost] = {}
-_HOSTS_LOCK = threading.Lock()
+_HOSTS: SharedByFile[ModelHost] = SharedByFile(lambda key, model: ModelHost(key, model))
 
 
 @atexit.register
 def stop_all() -> None:
     """Stop every host when this process exits (a hard exit is covered by the host's stdin EOF)."""
-    with _HOSTS_LOCK:
-        hosts = list(_HOSTS.values())
-    for h in hosts:
+    for h in _HOSTS.values():
         h.stop()
-
-
-def _model_key(model: str) -> str:
-    if model in BUNDLED:
-        return str(cached_path(model).resolve())
-    if is_gguf_path(model):
-        return str(Path(model).expanduser().resolve())
-    return model
-
-
-def _acquire(cfg: EndpointConfig) -> ModelHost:
-    key = _model_key(cfg.model)
-    with _HOSTS_LOCK:
-        host = _HOSTS.get(key)
-        if host is None:
-            host = _HOSTS[key] = ModelHost(key, cfg.model)
-        host.users += 1
-        host.want(cfg)
-        return host
-
-
-def _release(host: ModelHost) -> bool:
-    with _HOSTS_LOCK:
-        host.users -= 1
-        if host.users > 0:
-            return False
-        if _HOSTS.get(host.key) is host:
-            del _HOSTS[host.key]
-        return True
 
 
 def hosts() -> dict[str, dict[str, Any]]:
     """Model file -> host state, for `cadre.status` and `doctor`."""
-    with _HOSTS_LOCK:
-        return {k: h.state() for k, h in _HOSTS.items()}
+    return {h.key: h.state() for h in _HOSTS.values()}
 
 
 class HostedBackend:
@@ -333,7 +301,7 @@ class HostedBackend:
         self.name = name
         self.model = cfg.model
         self.cfg = cfg
-        self._host: ModelHost | None = _acquire(cfg)
+        self._host: ModelHost | None = _HOSTS.acquire(cfg)
         self._client: OpenAIBackend | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
@@ -432,5 +400,5 @@ class HostedBackend:
         if client is not None and self._client_loop is asyncio.get_running_loop():
             await client.aclose()
         host, self._host = self._host, None
-        if host is not None and _release(host):
+        if host is not None and _HOSTS.release(host):
             await asyncio.to_thread(host.stop)
