@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape  # model text and hints like [embedded] are not markup
 
     from .config import load_config
     from .edits import unified_diff
@@ -146,9 +147,9 @@ async def _run(args: argparse.Namespace) -> int:
         else:
             with err.status("starting…", spinner="dots") as status:
                 async def progress(ev: ProgressEvent) -> None:
-                    status.update(ev.message)
+                    status.update(escape(ev.message))
                     if ev.step and ev.tokens_per_s is None:
-                        err.print(f"[dim]·[/dim] {ev.message}")
+                        err.print(f"[dim]·[/dim] {escape(ev.message)}")
 
                 result = await engine.run(request, progress)
     finally:
@@ -158,7 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
     else:
         _print_result(result, request.path, unified_diff)
     if not args.quiet or result.error:
-        err.print(f"[bold]{'✗' if result.error else '✓'}[/bold] {result.summary}")
+        err.print(f"[bold]{'✗' if result.error else '✓'}[/bold] {escape(result.summary)}")
     if result.error:
         return 1
     if args.apply and result.edits:
@@ -250,6 +251,7 @@ def _api(args: argparse.Namespace) -> int:
 
 async def _doctor(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .config import load_config
@@ -282,7 +284,7 @@ async def _doctor(args: argparse.Namespace) -> int:
                       "[green]yes[/green]" if h.ok else "[red]NO[/red]",
                       f"{h.probe_s:.2f}s" if h.probe_s is not None else "-",
                       f"{h.tokens_per_s:.1f}" if h.tokens_per_s else "-",
-                      (h.detail + (f" — {h.hint}" if h.hint else ""))[:90])
+                      escape((h.detail + (f" — {h.hint}" if h.hint else ""))[:200]))
     console.print(table)
     _print_hosts(console, where)
     if bad:

@@ -236,3 +236,17 @@ class TestWithTheModel:
         finally:
             if parent.poll() is None:
                 parent.kill()
+
+
+def test_embedded_without_llama_cpp_is_one_line_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel installed without the [embedded] extra (pipx's default): a clear error, not a traceback."""
+    import importlib.util
+
+    from cadre_lsp.models.base import ModelError
+    from cadre_lsp.models.factory import make_backend
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xllamacpp" else real(name, *a))
+    with pytest.raises(ModelError) as err:
+        make_backend("coder", EndpointConfig(kind="embedded", model="qwen2.5-coder-1.5b"))
+    assert "unavailable (xllamacpp)" in str(err.value) and "cadre-lsp[embedded]" in str(err.value)

@@ -30,10 +30,9 @@ def make_backend(name: str, cfg: EndpointConfig) -> ChatBackend:
     except KeyError:
         raise ModelError(f"endpoint {name!r}: unknown backend kind {cfg.kind!r} "
                          f"(expected one of {', '.join(_BACKENDS)})", endpoint=name) from None
-    try:
-        module = importlib.import_module(f"{__package__}.{module_name}")
+    try:  # a backend may find its optional dependency missing on import or when it is built
+        return getattr(importlib.import_module(f"{__package__}.{module_name}"), cls_name)(name, cfg)
     except ImportError as exc:
         extra = f"; install it with: {hint}" if hint else ""
         raise ModelError(f"endpoint {name!r}: backend {cfg.kind!r} unavailable ({exc.name or exc}){extra}",
                          endpoint=name) from None
-    return getattr(module, cls_name)(name, cfg)
