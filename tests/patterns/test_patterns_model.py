@@ -58,8 +58,9 @@ async def test_validated_on_embedded_models_fixes_the_bug(buggy: Path) -> None:
         await engine.aclose()
     assert res.error is None, res.summary
     names = [s.name for s in res.steps]
-    # No docstring examples: the 1.5B writes input/expected pairs, the original and each candidate run on them.
-    assert names[:4] == ["draft", "examples", "run original", "run qwen2.5-coder-1.5b"], names
+    # No docstring examples: the 1.5B writes input/expected pairs first, the original runs on them (its
+    # failures go into the draft's request), then each candidate does.
+    assert names[:4] == ["examples", "run original", "draft", "run qwen2.5-coder-1.5b"], names
     assert {s.model for s in res.steps} >= {"qwen2.5-coder-1.5b"}
     assert res.verification is not None and res.verification["total"] >= 1
     fixed = res.edits[0].apply()
