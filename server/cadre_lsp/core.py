@@ -125,6 +125,8 @@ class StepRecord:
     completion_tokens: int = 0
     ok: bool = True
     note: str = ""
+    cached_tokens: int = 0
+    """Prompt tokens the backend served from its KV cache (0 where it does not say)."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ def test_defaults_are_the_embedded_profile() -> None:
     assert cfg.endpoints["coder"].kind == "embedded"
     assert cfg.endpoints["coder"].model == "qwen2.5-coder-1.5b"
     assert cfg.endpoints["coder"].edit_format == "rewrite"
+    assert cfg.endpoints["coder"].speculative == "ngram"  # bench/README.md "Speculative decoding"
     assert cfg.roles["coding"] == ["coder"]
     assert cfg.routing.actions["fix"] == "bug_fix"
 
@@ -70,6 +71,7 @@ def test_env_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("[hover]\nbudget = 3\n", "hover.budget", "unknown key"),
         ("[endpoints.coder]\nconcurrency = 0\n", "endpoints.coder.concurrency", ">= 1"),
         ("[endpoints.x]\nkind = \"gpt\"\n", "endpoints.x.kind", "gpt"),
+        ("[endpoints.coder]\nspeculative = \"ngrm\"\n", "endpoints.coder.speculative", "\"ngram\""),
         ("[roles]\ncoding = [\"nope\"]\n", "roles.coding", "not defined"),
         ("[roles]\nwizard = [\"coder\"]\n", "roles.wizard", "unknown role"),
         ("profile = \"giant\"\n", "profile", "unknown profile"),

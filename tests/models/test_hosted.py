@@ -250,3 +250,35 @@ def test_embedded_without_llama_cpp_is_one_line_with_the_install_hint(monkeypatc
     with pytest.raises(ModelError) as err:
         make_backend("coder", EndpointConfig(kind="embedded", model="qwen2.5-coder-1.5b"))
     assert "unavailable (xllamacpp)" in str(err.value) and "cadre-lsp[embedded]" in str(err.value)
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not (model_status(MODEL)["cached"] or model_status(MODEL)["parts_installed"]),
+                    reason=f"bundled {MODEL} not installed")
+def test_ngram_speculation_reaches_the_host_and_drafts_from_the_prompt(tmp_path: Path) -> None:
+    """`speculative = "ngram"` is passed to the host's llama.cpp: copying code from the prompt is then
+    drafted (tokens proposed and accepted), and the answer is still the model's own."""
+    from cadre_lsp.models.bundled import ensure_model
+
+    link = tmp_path / "spec.gguf"  # another file: a host of its own (endpoints on one file share one)
+    try:
+        os.link(ensure_model(MODEL), link)
+    except OSError:
+        import shutil
+
+        shutil.copyfile(ensure_model(MODEL), link)
+    code = "def total_price(items):\n    total = 0\n    for item in items:\n        total += item.price\n    return total\n"
+    ask = [{"role": "user", "content": f"Repeat this Python function exactly, in one ```python block:\n"
+                                       f"```python\n{code}```"}]
+    spec = HostedBackend("spec", cfg(model=str(link), speculative="ngram"))
+    plain = HostedBackend("plain", cfg())
+    try:
+        fast = asyncio.run(spec.chat(ask, max_tokens=80, temperature=0.0))
+        slow = asyncio.run(plain.chat(ask, max_tokens=80, temperature=0.0))
+    finally:
+        asyncio.run(spec.aclose())
+        asyncio.run(plain.aclose())
+    assert "def total_price(items):" in fast.text and "total += item.price" in fast.text
+    assert fast.timings.draft_tokens and fast.timings.draft_accepted, fast.timings
+    assert fast.timings.draft_accepted > fast.timings.draft_tokens / 2  # mostly copied from the prompt
+    assert not slow.timings.draft_tokens  # off by default

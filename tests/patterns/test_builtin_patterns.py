@@ -223,3 +223,24 @@ async def test_auto_picks_validated_for_fix_and_says_why(ws: Workspace) -> None:
     res = await eng.run(ws.request(pattern="auto"), ws.progress)
     assert res.route and res.route.pattern == "validated"
     assert "auto picked validated" in ws.messages()[0]
+
+
+async def test_a_validator_on_the_drafting_model_continues_the_draft_conversation(ws: Workspace) -> None:
+    """Same model: the verdict is asked as the next turn, so the draft (prompt and answer) is a prefix
+    of the validator's prompt and llama.cpp serves it from its KV cache; another model is asked afresh."""
+    eng = ws.engine({"coder": {"exchanges": [{"match": "strict reviewer", "reply": verdict("PASS")},
+                                             {"reply": block(FIXED)}]}},
+                    roles={"validator": "coder"})
+    res = await eng.run(ws.request(pattern="validated"))
+    assert res.error is None and res.edits[0].apply() == FIXED_SOURCE, res.summary
+    draft, check = requests_of(eng, "coder")
+    n = len(draft["messages"])
+    assert check["messages"][:n] == draft["messages"]
+    assert check["messages"][n] == {"role": "assistant", "content": block(FIXED)}
+    assert "```diff" in check["messages"][-1]["content"] and "total += p" in check["messages"][-1]["content"]
+
+    other = ws.engine({"coder": {"exchanges": [{"reply": block(FIXED)}]},
+                       "val": {"exchanges": [{"reply": verdict("PASS")}]}}, roles={"validator": "val"})
+    await other.run(ws.request(pattern="validated"))
+    (asked,) = requests_of(other, "val")
+    assert not any(m["role"] == "assistant" and "total += p" in m["content"] for m in asked["messages"])

@@ -31,6 +31,9 @@ class Timings:
     first_token_s: float | None = None
     prompt_tokens_per_s: float | None = None
     tokens_per_s: float | None = None
+    draft_tokens: int | None = None
+    """Speculative decoding (llama.cpp): tokens drafted, and how many of them the model accepted."""
+    draft_accepted: int | None = None
 
 
 @dataclass

@@ -46,7 +46,7 @@ from .base import (
 )
 from .bundled import BUNDLED, ensure_model, model_status
 from .probe import timed_probe
-from .shared import SharedByFile
+from .shared import SharedByFile, resolve_speculative, want_speculative
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class _SharedModel:
         self.n_ctx = 0
         self.n_parallel = 1
         self.n_threads: int | None = None
+        self.speculative = "off"
         self.server: Any = None
         self.path: Path | None = None
         self.load_s: float | None = None
@@ -132,6 +133,7 @@ class _SharedModel:
         self.n_parallel = max(self.n_parallel, cfg.concurrency)
         if cfg.n_threads:
             self.n_threads = max(self.n_threads or 0, cfg.n_threads)
+        self.speculative = want_speculative(self.model, self.speculative, cfg.speculative)
 
     def ensure_loaded(self) -> Any:
         """Join/locate the GGUF and start the Server once; blocking, so call it from a worker thread."""
@@ -142,7 +144,8 @@ class _SharedModel:
             threads = self.n_threads or _cpu_count()
             # The library also serves HTTP on a random local port; a random key keeps other local users
             # off it (in-process calls do not go through the HTTP layer).
-            p = llama_params(path, self.n_ctx, self.n_parallel, threads, secrets.token_urlsafe(24))
+            p = llama_params(path, self.n_ctx, self.n_parallel, threads, secrets.token_urlsafe(24),
+                             resolve_speculative(self.speculative))
             t0 = time.perf_counter()
             try:
                 server = xlc.Server(p)
@@ -164,8 +167,17 @@ class _SharedModel:
             self.slots = None
 
 
-def llama_params(path: Path, n_ctx: int, n_parallel: int, threads: int, api_key: str) -> Any:
-    """The xllamacpp Server parameters both the in-process backend and the model host (host.py) use."""
+NGRAM_KEY, NGRAM_DRAFT = 4, 16
+"""n-gram speculation: look up the last 4 tokens in the history, draft up to 16 that followed them.
+Measured on the rewrite format (bench/README.md "Speculative decoding"): 4/16 beat llama.cpp's 12/48."""
+DRAFT_MAX = 8
+"""Tokens a draft model proposes per step."""
+
+
+def llama_params(path: Path, n_ctx: int, n_parallel: int, threads: int, api_key: str,
+                 speculative: str = "off") -> Any:
+    """The xllamacpp Server parameters both the in-process backend and the model host (host.py) use.
+    `speculative`: "off", "ngram" or "draft:PATH" (EndpointConfig.speculative, the model resolved)."""
     p = xlc.CommonParams()
     p.model.path = str(path)
     p.n_ctx = n_ctx * n_parallel  # llama.cpp splits n_ctx across the slots
@@ -178,6 +190,15 @@ def llama_params(path: Path, n_ctx: int, n_parallel: int, threads: int, api_key:
     p.verbosity = 0  # silent: stdout is the LSP channel, stderr would drown the log
     p.ui = False
     p.api_keys = [api_key]
+    spec = p.speculative
+    if speculative == "ngram":
+        spec.types = [xlc.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+        spec.ngram_simple.size_n, spec.ngram_simple.size_m = NGRAM_KEY, NGRAM_DRAFT
+    elif speculative.startswith("draft:"):
+        spec.types = [xlc.common_speculative_type.COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE]
+        spec.draft.mparams.path = speculative[len("draft:"):]
+        spec.draft.n_max = DRAFT_MAX
+        spec.draft.cpuparams.n_threads = spec.draft.cpuparams_batch.n_threads = threads
     return p
 
 
@@ -455,7 +476,8 @@ class EmbeddedBackend:
         decode_rate = t.get("predicted_per_second") if int(t.get("predicted_n", 0)) > 1 else None
         timings = Timings(total_s=total_s, first_token_s=first,
                           prompt_tokens_per_s=t.get("prompt_per_second") or None,
-                          tokens_per_s=decode_rate or None)
+                          tokens_per_s=decode_rate or None, draft_tokens=t.get("draft_n"),
+                          draft_accepted=t.get("draft_n_accepted"))
         return Completion(text="".join(s.text), tool_calls=_tool_calls(s.tools), usage=usage, timings=timings,
                           model=self.model, endpoint=self.name, finish_reason=s.finish_reason)
 

@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-ctx", type=int, default=4096, help="context per slot")
     ap.add_argument("--parallel", type=int, default=1, help="slots (requests computed at once)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: every core we may run on)")
+    ap.add_argument("--speculative", default="off", help='"off", "ngram" or "draft:PATH"')
     ap.add_argument("--nice", type=int, default=10, help="run at least this nice (a niced parent's stays)")
     args = ap.parse_args(argv)
     key = os.environ.pop(KEY_ENV, "")
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             raise FileNotFoundError(f"no such model file: {path}")
         t0 = time.perf_counter()
-        server = xlc.Server(llama_params(path, args.n_ctx, args.parallel, args.threads or _cpu_count(), key))
+        server = xlc.Server(llama_params(path, args.n_ctx, args.parallel, args.threads or _cpu_count(), key,
+                                         args.speculative))
         load_s = time.perf_counter() - t0
     except Exception as exc:  # reported to the parent, which turns it into the job's message
         _say({"error": f"could not load {args.model} with llama.cpp ({type(exc).__name__}: {exc}); "

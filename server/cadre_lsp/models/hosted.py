@@ -48,7 +48,7 @@ from .base import (
 from .bundled import BUNDLED, cache_dir, ensure_model, model_status
 from .host import KEY_ENV
 from .openai_backend import OpenAIBackend
-from .shared import SharedByFile
+from .shared import SharedByFile, resolve_speculative, want_speculative
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class ModelHost:
         self.n_ctx = 0
         self.n_parallel = 1
         self.n_threads: int | None = None
+        self.speculative = "off"
         self.keep_alive_s: float | None = DEFAULT_KEEP_ALIVE_S
         self.api_key = secrets.token_urlsafe(24)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -124,6 +125,7 @@ class ModelHost:
         self.n_parallel = max(self.n_parallel, cfg.concurrency)
         if cfg.n_threads:
             self.n_threads = max(self.n_threads or 0, cfg.n_threads)
+        self.speculative = want_speculative(self.model, self.speculative, cfg.speculative)
         ka = keep_alive_seconds(cfg.keep_alive)  # the longest any endpoint asked for (None: forever)
         if self.users <= 1:
             self.keep_alive_s = ka
@@ -151,7 +153,8 @@ class ModelHost:
 
     def _spawn(self, path: Path) -> None:
         cmd = [sys.executable, "-m", "cadre_lsp.models.host", "--model", str(path), "--n-ctx", str(self.n_ctx),
-               "--parallel", str(self.n_parallel), "--threads", str(self.n_threads or 0), "--nice", str(HOST_NICE)]
+               "--parallel", str(self.n_parallel), "--threads", str(self.n_threads or 0), "--nice", str(HOST_NICE),
+               "--speculative", resolve_speculative(self.speculative)]
         env = {**os.environ, KEY_ENV: self.api_key}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[2]),
                                                         env.get("PYTHONPATH", "")) if p)

@@ -189,7 +189,8 @@ class OpenAIBackend:
         return Completion(
             text=text, tool_calls=calls, usage=u,
             timings=Timings(total_s=total, first_token_s=first,
-                            prompt_tokens_per_s=timings.get("prompt_per_second") or None, tokens_per_s=tps),
+                            prompt_tokens_per_s=timings.get("prompt_per_second") or None, tokens_per_s=tps,
+                            draft_tokens=timings.get("draft_n"), draft_accepted=timings.get("draft_n_accepted")),
             model=self.model, endpoint=self.name, finish_reason=finish)
 
     def _error(self, exc: Exception, partial: str | None) -> ModelError:

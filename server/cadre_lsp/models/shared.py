@@ -6,13 +6,17 @@ answered once."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from ..config.schema import EndpointConfig
+from . import bundled
 from .bundled import BUNDLED, cached_path, is_gguf_path
+
+_log = logging.getLogger(__name__)
 
 
 class SharedEntry(Protocol):
@@ -66,3 +70,23 @@ class SharedByFile(Generic[E]):
     def values(self) -> list[E]:
         with self.lock:
             return list(self.entries.values())
+
+
+def want_speculative(model: str, current: str, asked: str) -> str:
+    """Endpoints sharing one model file share its llama.cpp Server, so one speculative setting: the
+    first one that is not "off" wins (speculation changes speed, not what the model means to say), a
+    second different one is logged."""
+    if asked == "off" or asked == current:
+        return current
+    if current != "off":
+        _log.warning("model %s: speculative = %r already chosen by another endpoint; ignoring %r", model,
+                    current, asked)
+        return current
+    return asked
+
+
+def resolve_speculative(value: str) -> str:
+    """EndpointConfig.speculative with a draft model's name turned into its file (joined if needed)."""
+    if value.startswith("draft:"):
+        return f"draft:{bundled.ensure_model(value[len('draft:'):].strip())}"
+    return value

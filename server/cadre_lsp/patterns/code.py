@@ -161,6 +161,11 @@ class CodeJob(PatternJob):
             return self.fill(prompts.VALIDATE, diff=unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1]))
         return self.fill(prompts.VALIDATE_TEXT, answer=cand.text)
 
+    def followup_validation_prompt(self, cand: Candidate) -> str | None:
+        if cand.edit is None:
+            return None
+        return self.fill(prompts.VALIDATE_FOLLOWUP, diff=unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1]))
+
     def judge_body(self, cand: Candidate) -> tuple[str, str]:
         if cand.edit is not None:
             return "diff", unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1])

@@ -171,6 +171,11 @@ class PatternJob:
     def validation_prompt(self, cand: Candidate) -> str:
         raise NotImplementedError
 
+    def followup_validation_prompt(self, cand: Candidate) -> str | None:
+        """The validation question asked as the next turn of the conversation that made `cand` (when the
+        validator is the same model, so that conversation is still in its KV cache); None: ask afresh."""
+        return None
+
     def judge_body(self, cand: Candidate) -> tuple[str, str]:
         """(fence language, body) the judge reads for one candidate."""
         return "markdown", cand.text
@@ -223,7 +228,8 @@ class PatternJob:
             self.done_steps += 1
         note = f"fell back from {', '.join(result.fell_back_from)}" if result.fell_back_from else ""
         self.steps.append(StepRecord(step, role, result.model or model, time.perf_counter() - t0,
-                                     result.usage.prompt_tokens, result.usage.completion_tokens, note=note))
+                                     result.usage.prompt_tokens, result.usage.completion_tokens, note=note,
+                                     cached_tokens=result.usage.cached_tokens))
         return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 
+from ..models.base import Message
 from . import prompts
 from .job import Candidate, PatternJob, Verdict
 from .review import parse_json_object
@@ -56,13 +57,20 @@ async def validate(job: PatternJob, cand: Candidate, role: str = "validator", *,
         return verdict
     if not ask_model:
         return Verdict(True, ["no executable evidence; nothing was run"], "none")
+    followup = job.followup_validation_prompt(cand)
+    if followup and cand.messages and cand.raw and job.pool.model_for(role) == cand.model:
+        # The validator is the model that wrote the candidate: asking in the same conversation serves
+        # the whole draft (prompt and answer) from llama.cpp's KV cache instead of evaluating a fresh one.
+        messages = cand.messages + [{"role": "assistant", "content": cand.raw}, {"role": "user", "content": followup}]
+        return await ask_validator(job, followup, role, step=step, messages=messages)
     return await ask_validator(job, job.validation_prompt(cand), role, step=step)
 
 
 async def ask_validator(job: PatternJob, content: str, role: str = "validator", *,
-                        step: str = "validate") -> Verdict:
-    """The validator model's verdict on `content` (a filled VALIDATE prompt)."""
-    messages = job.base_messages() + [{"role": "user", "content": content}]
+                        step: str = "validate", messages: list[Message] | None = None) -> Verdict:
+    """The validator model's verdict on `content` (a filled VALIDATE prompt); `messages`: the whole
+    conversation to send instead of the job's prefix + `content`."""
+    messages = messages or job.base_messages() + [{"role": "user", "content": content}]
     c = await job.call(role, messages, step=step, what="checking", schema=prompts.VERDICT_SCHEMA,
                        temperature=0.0, max_tokens=200)
     passed, reasons = parse_verdict(c.text)
