@@ -164,7 +164,7 @@ class CodeJob(PatternJob):
     def followup_validation_prompt(self, cand: Candidate) -> str | None:
         if cand.edit is None:
             return None
-        return self.fill(prompts.VALIDATE_FOLLOWUP, diff=unified_diff(cand.edit, self.request.path.rsplit("/", 1)[-1]))
+        return self.fill(prompts.VALIDATE_FOLLOWUP)
 
     def judge_body(self, cand: Candidate) -> tuple[str, str]:
         if cand.edit is not None:

@@ -90,13 +90,13 @@ VALIDATE = (
 )
 
 VALIDATE_FOLLOWUP = (
-    "Now check that answer as a strict reviewer. Your change, as a diff:\n```diff\n{diff}\n```\n"
-    "Does the changed {kind} now do what its name and docstring say? Answer PASS if it does. Answer FAIL "
-    "only if you can name a concrete input for which it still gives a wrong result or crashes, and put "
-    "that input in the reason.\n"
+    "Now check your {kind} above as a strict reviewer: does it do what its name and docstring say? Answer "
+    "PASS if it does. Answer FAIL only if you can name a concrete input for which it still gives a wrong "
+    "result or crashes, and put that input in the reason.\n"
     'Reply with JSON only: {{"verdict": "PASS" or "FAIL", "reasons": ["..."]}}.'
 )
-"""VALIDATE as the next turn of the draft's own conversation (same model: served from its KV cache)."""
+"""VALIDATE as the next turn of the draft's own conversation (same model: served from its KV cache). The
+original and the answer are both in that conversation, so no diff is repeated: every token here is new."""
 
 VALIDATE_TEXT = (
     "Check this answer for factual or logical errors about the code.\n"
