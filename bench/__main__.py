@@ -73,6 +73,12 @@ def _fixrate(_repeats: int) -> list[Metric]:
     return fix_rate.run()
 
 
+def _speculative(repeats: int) -> list[Metric]:
+    from . import fix_rate, speculative_bench
+
+    return speculative_bench.run(repeats) + fix_rate.speculative_ab()
+
+
 def _review(_repeats: int) -> list[Metric]:
     from . import review_bench
 
@@ -89,12 +95,13 @@ GROUPS: dict[str, tuple[str, Callable[[int], list[Metric]]]] = {
     "lsp_real": ("full", _lsp_real),
     "fixrate": ("full", _fixrate),
     "review": ("full", _review),
+    "speculative": ("full", _speculative),
 }
 """Group -> (the mode that includes it, runner taking the repeat count)."""
 ALIASES = {"codeaction": "lsp", "hover": "lsp", "progress": "lsp", "rss": "startup", "pipeline": "overhead",
            "kv": "model", "model_compete": "model", "model_overhead": "model", "bugs": "fixrate",
            "explain": "review", "codeaction_real": "lsp_real", "hover_real": "lsp_real",
-           "progress_real": "lsp_real", "host_kill": "model"}
+           "progress_real": "lsp_real", "host_kill": "model", "spec": "speculative"}
 
 
 def main(argv: list[str] | None = None) -> int:

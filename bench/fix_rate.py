@@ -48,8 +48,9 @@ def passes_check(path: Path, timeout_s: float = 20.0) -> bool:
     return proc.returncode == 0
 
 
-def _config(root: Path) -> Path:
-    """The shipped embedded profile as is, with temperature 0 so runs are repeatable.
+def _config(root: Path, speculative: str | None = None) -> Path:
+    """The shipped embedded profile as is, with temperature 0 so runs are repeatable (and the coder's
+    `speculative` setting when one is given).
 
     `CADRE_BENCH_THREADS=1` runs llama.cpp on one thread: on a machine shared with other work, its
     threads spin-wait at every barrier for a descheduled sibling (measured here: 2 threads under load
@@ -58,19 +59,23 @@ def _config(root: Path) -> Path:
     import os
 
     threads = os.environ.get("CADRE_BENCH_THREADS")
-    extra = "".join(f"\n[endpoints.{ep}]\nn_threads = {int(threads)}\n" for ep in ("coder", "fast")) if threads else ""
-    path = root / "fixrate.toml"
+    extra = ""
+    for ep in ("coder", "fast"):
+        lines = ([f"n_threads = {int(threads)}"] if threads else []) + (
+            [f'speculative = "{speculative}"'] if speculative and ep == "coder" else [])
+        extra += f"\n[endpoints.{ep}]\n" + "\n".join(lines) + "\n" if lines else ""
+    path = root / (f"fixrate-{speculative.replace(':', '-')}.toml" if speculative else "fixrate.toml")
     path.write_text('profile = "embedded"\n\n[generation]\ntemperature = 0.0\n\n[validated]\nrounds = 2\n' + extra,
                     encoding="utf-8")
     return path
 
 
-async def _fix_all(root: Path, pattern: str, bugs: list[str]) -> list[dict[str, Any]]:
+async def _fix_all(root: Path, pattern: str, bugs: list[str], speculative: str | None = None) -> list[dict[str, Any]]:
     from .recording import recorded_engine
 
-    ws = root / pattern
+    ws = root / (pattern + (f"-{speculative.replace(':', '-')}" if speculative else ""))
     ws.mkdir()
-    engine, log = recorded_engine(_config(root), ws)
+    engine, log = recorded_engine(_config(root, speculative), ws)
     rows = []
     try:
         for name in bugs:
@@ -83,8 +88,14 @@ async def _fix_all(root: Path, pattern: str, bugs: list[str]) -> list[dict[str, 
                 out = ws / f"fixed_{name}"
                 out.write_text(result.edits[0].apply(), encoding="utf-8")
                 fixed = passes_check(out)
+            calls = log.since(n)
             row = {"bug": name, "fixed": fixed, "edit": bool(result.edits), "seconds": round(seconds, 1),
-                   "calls": len(log.calls) - n, "note": (result.error or result.summary)[:160]}
+                   "calls": len(calls), "note": (result.error or result.summary)[:160],
+                   "generated": sum(c.completion.usage.completion_tokens for c in calls if c.completion),
+                   "drafted": sum(c.completion.timings.draft_tokens or 0 for c in calls if c.completion),
+                   "accepted": sum(c.completion.timings.draft_accepted or 0 for c in calls if c.completion)}
+            if result.edits:
+                row["fix"] = result.edits[0].apply()
             verification = getattr(result, "verification", None)
             if verification is not None:
                 row["verification"] = str(verification)
@@ -176,3 +187,33 @@ def run(bugs: list[str] | None = None, patterns: tuple[str, ...] | list[str] | N
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"
             return [failed(f"fixrate_{p}", f"fix rate, {p} pattern", "%", why) for p in patterns]
+
+
+SPEC_AB = ("off", "ngram")
+
+
+def speculative_ab(bugs: list[str] | None = None) -> list[Metric]:
+    """primary on every bug with the coder's speculation off, then with the shipped n-gram setting, one
+    after the other in one run: seconds per bug off / on, and whether the same bugs got the same fixes."""
+    bugs = bugs or bug_files()
+
+    async def go(root: Path) -> dict[str, list[dict[str, Any]]]:
+        return {s: await _fix_all(root, "primary", bugs, s) for s in SPEC_AB}
+
+    with tempfile.TemporaryDirectory(prefix="cadre-bench-spec-fix-") as tmp:
+        rows = asyncio.run(go(Path(tmp)))
+    off, on = rows["off"], rows["ngram"]
+    same = [a["bug"] for a, b in zip(off, on) if a.get("fix") == b.get("fix") and a["fixed"] == b["fixed"]]
+    differ = [{"bug": a["bug"], "fixed_off": a["fixed"], "fixed_ngram": b["fixed"]}
+              for a, b in zip(off, on) if a["bug"] not in same]
+    s_off, s_on = _sfix(off) or 0.0, _sfix(on) or 0.0
+    drafted, accepted = sum(r["drafted"] for r in on), sum(r["accepted"] for r in on)
+    for r in off + on:
+        r.pop("fix", None)
+    detail = {"sfix_off": round(s_off, 2), "sfix_ngram": round(s_on, 2), "fixed_off": sum(r["fixed"] for r in off),
+              "fixed_ngram": sum(r["fixed"] for r in on), "same_fix": len(same), "differ": differ,
+              "drafted": drafted, "accepted": accepted, "bugs_off": off, "bugs_ngram": on}
+    return [Metric("spec_sfix", f"primary, s/fix with speculation off / with the shipped n-gram ({len(bugs)} bugs)",
+                   s_off / max(1e-9, s_on), "x", 1.5, ">=", detail=detail),
+            Metric("spec_fixed", "bugs fixed with n-gram speculation - bugs fixed without it",
+                   float(detail["fixed_ngram"] - detail["fixed_off"]), "bugs", 0.0, ">=")]

@@ -288,6 +288,14 @@ async def bench_host_kill(repeats: int) -> list[Metric]:
 
 # -- 9: KV cache reuse in validated ----------------------------------------------------------------------
 
+def _continues(later: Call, earlier: Call) -> bool:
+    """Whether `later` is the next turn of `earlier`'s conversation: its messages, then its answer."""
+    n = len(earlier.messages)
+    return (earlier.completion is not None and later.messages[:n] == earlier.messages and len(later.messages) > n
+            and later.messages[n].get("role") == "assistant"
+            and later.messages[n].get("content") == earlier.completion.text)
+
+
 def _first_difference(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
     """Where two message lists stop sharing a prefix: message index, role, and the texts from there."""
     for i, (x, y) in enumerate(zip(a, b)):
@@ -321,12 +329,16 @@ async def bench_kv(root: Path) -> Metric:
     rows = [{"step": s.name, "role": s.role, "prompt": s.prompt_tokens, "cached": s.cached_tokens,
              "reused_pct": round(100.0 * s.cached_tokens / max(1, s.prompt_tokens), 1),
              "generated": s.completion_tokens} for s in model_steps]
-    # What a cache could serve at best: the tokens of the conversation so far (earlier prompt + answer);
-    # the rest is the step's new question.
-    for prev, row, step in zip(model_steps, rows[1:], model_steps[1:]):
-        seen = prev.prompt_tokens + prev.completion_tokens
-        row["new_tokens"] = max(0, step.prompt_tokens - seen)
-        row["reused_of_repeated_pct"] = round(100.0 * step.cached_tokens / max(1, min(seen, step.prompt_tokens)), 1)
+    # What a cache could serve at best: an earlier call's prompt and answer where this call continues that
+    # conversation (the rest is the step's new question); 0 where it starts a new one.
+    model_calls = [c for c in calls if c.completion is not None][:len(model_steps)]
+    for i, (row, call) in enumerate(zip(rows, model_calls)):
+        if i == 0:
+            continue
+        repeated = max((_tokens(e)[0] + _tokens(e)[2] for e in model_calls[:i] if _continues(call, e)), default=0)
+        row["continues_earlier"] = repeated > 0
+        row["new_tokens"] = max(0, row["prompt"] - repeated)
+        row["reused_of_repeated_pct"] = round(100.0 * row["cached"] / repeated, 1) if repeated else None
     after = model_steps[1:]
     prompt, cached = sum(s.prompt_tokens for s in after), sum(s.cached_tokens for s in after)
     return Metric("kv", f"{name} ({', '.join(s.name for s in after)})", 100.0 * cached / max(1, prompt), "%", 90.0,

@@ -95,3 +95,31 @@ def test_fix_rate_check_runner_tells_pass_from_fail(tmp_path: Path) -> None:
     good.write_text((BUGS / "clamp.py").read_text().replace("min(x, lo)", "min(x, hi)"))
     assert passes_check(good)
     assert not passes_check(bad)
+
+
+def test_speculative_bench_replays_the_engines_own_first_request_per_format(tmp_path: Path) -> None:
+    """The A/B replays what the engine sends (no model runs): the rewrite prompt, the tool-call request
+    with its JSON schema, and the explanation itself (not the example generation before it)."""
+    import asyncio
+
+    from bench import speculative_bench as sb
+
+    got = asyncio.run(sb.capture(tmp_path))
+    assert {f: len(r) for f, r in got.items()} == sb.FORMATS
+    first = {f: r[0] for f, r in got.items()}
+    assert all(r["bug"] == "average.py" for r in first.values())
+    assert "def average" in first["rewrite"]["messages"][-1]["content"] and "schema" not in first["rewrite"]
+    assert "schema" in first["tool_calls"] and "tool calls" in first["tool_calls"]["messages"][-1]["content"]
+    assert "schema" not in first["explain"] and first["explain"]["messages"][-1]["content"].startswith("Explain")
+    wire = sb._wire(first["tool_calls"])
+    assert wire["temperature"] == 0.0 and wire["response_format"]["type"] == "json_schema"
+
+
+def test_fix_rate_speculative_setting_goes_to_the_coder_only(tmp_path: Path) -> None:
+    from bench.fix_rate import _config
+    from bench.scripted import load_bench_config
+
+    off = load_bench_config(_config(tmp_path, "off"))
+    shipped = load_bench_config(_config(tmp_path))
+    assert off.endpoints["coder"].speculative == "off" and shipped.endpoints["coder"].speculative == "ngram"
+    assert off.endpoints["fast"].speculative == shipped.endpoints["fast"].speculative == "off"
