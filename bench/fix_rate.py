@@ -203,15 +203,16 @@ def speculative_ab(bugs: list[str] | None = None) -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="cadre-bench-spec-fix-") as tmp:
         rows = asyncio.run(go(Path(tmp)))
     off, on = rows["off"], rows["ngram"]
-    same = [a["bug"] for a, b in zip(off, on) if a.get("fix") == b.get("fix") and a["fixed"] == b["fixed"]]
+    pairs = list(zip(off, on))
     differ = [{"bug": a["bug"], "fixed_off": a["fixed"], "fixed_ngram": b["fixed"]}
-              for a, b in zip(off, on) if a["bug"] not in same]
+              for a, b in pairs if a.get("fix") != b.get("fix") or a["fixed"] != b["fixed"]]
+    same = len(pairs) - len(differ)
     s_off, s_on = _sfix(off) or 0.0, _sfix(on) or 0.0
     drafted, accepted = sum(r["drafted"] for r in on), sum(r["accepted"] for r in on)
     for r in off + on:
         r.pop("fix", None)
     detail = {"sfix_off": round(s_off, 2), "sfix_ngram": round(s_on, 2), "fixed_off": sum(r["fixed"] for r in off),
-              "fixed_ngram": sum(r["fixed"] for r in on), "same_fix": len(same), "differ": differ,
+              "fixed_ngram": sum(r["fixed"] for r in on), "same_fix": same, "differ": differ,
               "drafted": drafted, "accepted": accepted, "bugs_off": off, "bugs_ngram": on}
     return [Metric("spec_sfix", f"primary, s/fix with speculation off / with the shipped n-gram ({len(bugs)} bugs)",
                    s_off / max(1e-9, s_on), "x", 1.5, ">=", detail=detail),
