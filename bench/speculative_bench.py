@@ -23,6 +23,7 @@ from typing import Any
 
 from .metrics import Metric, median
 from .model_bench import bug_request
+from .report import conditions
 from .scripted import load_bench_config
 
 CODER = "qwen2.5-coder-1.5b"
@@ -121,15 +122,11 @@ def server_for(setting: str) -> Any:
 
 
 def _wire(req: dict[str, Any]) -> dict[str, Any]:
-    """The request as the embedded backend sends it (EmbeddedBackend._request), temperature 0, no stream."""
-    wire: dict[str, Any] = {"messages": req["messages"], "max_tokens": req.get("max_tokens", 512), "temperature": 0.0}
-    if req.get("schema") is not None:
-        wire["response_format"] = {"type": "json_schema", "json_schema": {"name": "output", "schema": req["schema"]}}
-    elif req.get("tools"):
-        wire["tools"] = req["tools"]
-    if req.get("stop"):
-        wire["stop"] = req["stop"]
-    return wire
+    """The request as the embedded backend builds it, temperature 0, not streamed."""
+    from cadre_lsp.models.embedded import chat_request
+
+    return chat_request(req["messages"], req.get("tools"), req.get("schema"), req.get("max_tokens", 512), 0.0,
+                        req.get("stop"))
 
 
 def replay(setting: str, requests: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -210,7 +207,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 if __name__ == "__main__":
     got = measure(tuple(sys.argv[1:]) or SETTINGS)
     out = Path(__file__).resolve().parent / "results" / "speculative.json"
-    out.write_text(json.dumps({"rows": got, "loadavg": open("/proc/loadavg").read().split()[:3]}, indent=1) + "\n",
+    out.write_text(json.dumps({"rows": got, "conditions": conditions()}, indent=1) + "\n",
                    encoding="utf-8")
     print_rows(got)
     print(f"wrote {out}")

@@ -202,6 +202,22 @@ def llama_params(path: Path, n_ctx: int, n_parallel: int, threads: int, api_key:
     return p
 
 
+def chat_request(messages: list[Message], tools: list[dict[str, Any]] | None, schema: dict[str, Any] | None,
+                 max_tokens: int, temperature: float, stop: list[str] | None,
+                 options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The chat request body llama.cpp gets for one call (no streaming fields): also what the speculative
+    bench replays, so both send exactly this."""
+    req: dict[str, Any] = {**(options or {}), "messages": messages, "max_tokens": max_tokens,
+                           "temperature": temperature}
+    if schema is not None:
+        req["response_format"] = {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
+    elif tools:
+        req["tools"] = tools
+    if stop:
+        req["stop"] = stop
+    return req
+
+
 def _cpu_count() -> int:
     """Cores this process may run on (affinity-aware where the OS tells us)."""
     if hasattr(os, "sched_getaffinity"):
@@ -349,17 +365,8 @@ class EmbeddedBackend:
     def _request(self, messages: list[Message], tools: list[dict[str, Any]] | None,
                  schema: dict[str, Any] | None, max_tokens: int, temperature: float,
                  stop: list[str] | None) -> dict[str, Any]:
-        req: dict[str, Any] = {**self.cfg.options, "messages": messages, "max_tokens": max_tokens,
-                               "temperature": temperature, "stream": True, "return_progress": True,
-                               "stream_options": {"include_usage": True}}
-        if schema is not None:
-            req["response_format"] = {"type": "json_schema",
-                                      "json_schema": {"name": "output", "schema": schema}}
-        elif tools:
-            req["tools"] = tools
-        if stop:
-            req["stop"] = stop
-        return req
+        return {**chat_request(messages, tools, schema, max_tokens, temperature, stop, self.cfg.options),
+                "stream": True, "return_progress": True, "stream_options": {"include_usage": True}}
 
     def _run_worker(self, req: dict[str, Any], cancel: threading.Event, post: _Post) -> None:
         try:
